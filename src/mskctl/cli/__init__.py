@@ -1,0 +1,1 @@
+"""The ``mskctl`` command line."""

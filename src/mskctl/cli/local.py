@@ -1,0 +1,226 @@
+"""``mskctl local``: run the local MSK."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections import deque
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mskctl.cli.output import console, err_console, print_json
+from mskctl.errors import UsageError
+from mskctl.local import cluster, health
+from mskctl.local.paths import ClusterPaths, state_home
+from mskctl.local.spec import ClusterSpec
+
+app = typer.Typer(help="Run a local Amazon MSK: real Kafka brokers behind the AWS API.",
+                  no_args_is_help=True)
+
+NAME = typer.Option("local", "--name", "-n", help="Which local cluster.")
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Shell(StrEnum):
+    sh = "sh"
+    fish = "fish"
+    json = "json"
+
+
+def _progress(quiet: bool):  # noqa: ANN202
+    started = time.monotonic()
+
+    def report(message: str) -> None:
+        if not quiet:
+            err_console.print(f"[dim]{time.monotonic() - started:5.1f}s[/] {message}",
+                              highlight=False)
+
+    return report
+
+
+@app.command()
+def up(
+    name: str = NAME,
+    brokers: int = typer.Option(None, "--brokers", "-b", min=1, max=6,
+                                help="Number of brokers, 1-6 (default 3, ids 1..N)."),
+    kafka_version: str = typer.Option(None, "--kafka-version",
+                                      help="MSK Kafka version (default 4.1.x) or an Apache release."),
+    client_auth: str = typer.Option(None, "--client-auth",
+                                    help="Comma-separated: iam, scram, tls, unauthenticated "
+                                    "(default scram,tls)."),
+    client_broker: str = typer.Option(None, "--client-broker",
+                                      help="Client-broker encryption: TLS (default), "
+                                      "TLS_PLAINTEXT or PLAINTEXT."),
+    configuration: Path = typer.Option(None, "--configuration", "-c",
+                                       help="server.properties overrides, as aws_msk_configuration."),
+    region: str = typer.Option(None, "--region", help="AWS region of the cluster (us-east-1)."),
+    timeout: float = typer.Option(180, "--timeout", help="Seconds to wait for readiness."),
+    output: Output = typer.Option(Output.table, "--output", "-o"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Start (or create) a local cluster; a no-op that prints status when it already runs."""
+    started = time.monotonic()
+    request = cluster.UpRequest(
+        name=name, brokers=brokers, kafka_version=kafka_version, client_auth=client_auth,
+        client_broker=client_broker, configuration=configuration, region=region, timeout=timeout,
+    )
+    spec = cluster.up(request, progress=_progress(quiet or output is Output.json))
+    if not quiet:
+        if output is Output.table:
+            err_console.print(f"[green]ready[/] in {time.monotonic() - started:.1f}s "
+                              f"— `eval \"$(mskctl local env --name {name})\"` to use it",
+                              highlight=False)
+        _print_status(spec, ClusterPaths.for_name(spec.name), output)
+
+
+@app.command()
+def down(
+    name: str = NAME,
+    wipe: bool = typer.Option(False, "--wipe", help="Also delete data, certificates and AWS state."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Stop the cluster's brokers and AWS API; data stays unless --wipe."""
+    stopped = cluster.down(name, wipe=wipe, progress=_progress(quiet))
+    if not quiet:
+        what = f"stopped broker(s) {', '.join(map(str, stopped))}" if stopped else "nothing was running"
+        err_console.print(f"{name}: {what}" + ("; state deleted" if wipe else ""), highlight=False)
+
+
+@app.command()
+def status(
+    name: str = NAME,
+    output: Output = typer.Option(Output.table, "--output", "-o"),
+) -> None:
+    """Brokers, listeners, controller, the AWS API, and where the logs are."""
+    spec, paths = cluster.require_spec(name)
+    _print_status(spec, paths, output)
+
+
+@app.command("list")
+def list_clusters(output: Output = typer.Option(Output.table, "--output", "-o")) -> None:
+    """The local clusters in this state directory."""
+    root = state_home() / "clusters"
+    rows = []
+    for path in sorted(root.iterdir()) if root.exists() else []:
+        spec = cluster.existing_spec(path.name)
+        if spec is None:
+            continue
+        running = sum(1 for b in spec.broker_ids()
+                      if cluster.brokers.broker_pid(ClusterPaths(path), b) is not None)
+        rows.append({"name": spec.name, "brokers": spec.brokers, "running": running,
+                     "kafkaVersion": spec.msk_kafka_version, "endpoint": spec.endpoint_url,
+                     "clusterArn": spec.arn})
+    if output is Output.json:
+        print_json(rows)
+        return
+    table = Table("name", "brokers", "running", "kafka", "AWS endpoint", "cluster ARN")
+    for r in rows:
+        table.add_row(r["name"], str(r["brokers"]), str(r["running"]), r["kafkaVersion"],
+                      r["endpoint"], r["clusterArn"])
+    console.print(table if rows else "no local clusters")
+
+
+@app.command()
+def env(
+    name: str = NAME,
+    shell: Shell = typer.Option(Shell.sh, "--shell", help="Output syntax: sh, fish or json."),
+) -> None:
+    """Print exports so boto3, the AWS CLI and Kafka clients use this cluster: eval "$(mskctl local env)"."""
+    spec, paths = cluster.require_spec(name)
+    variables = cluster.environment(spec, paths)
+    if shell is Shell.json:
+        print_json(variables)
+        return
+    for key, value in variables.items():
+        if shell is Shell.fish:
+            print(f"set -gx {key} {shlex.quote(value)};")
+        else:
+            print(f"export {key}={shlex.quote(value)}")
+
+
+@app.command()
+def logs(
+    name: str = NAME,
+    broker: int = typer.Option(None, "--broker", help="A broker's log; default: the AWS API's."),
+    lines: int = typer.Option(50, "--lines", "-l", min=0, help="How many last lines."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+) -> None:
+    """Print the end of a broker's or the AWS API's log."""
+    spec, paths = cluster.require_spec(name)
+    path = cluster.log_file(spec, paths, broker)
+    if not path.exists():
+        raise UsageError(f"No log yet at {path}.", hint="Has the cluster been started?")
+    with path.open(errors="replace") as handle:
+        for line in deque(handle, maxlen=lines):
+            print(line, end="")
+        while follow:
+            line = handle.readline()
+            if line:
+                print(line, end="", flush=True)
+            else:
+                time.sleep(0.3)
+
+
+def _status_data(spec: ClusterSpec, paths: ClusterPaths) -> dict:
+    brokers = health.cluster_health(spec, paths)
+    emulator_pid = cluster.emulator_pid(paths)
+    return {
+        "name": spec.name,
+        "clusterArn": spec.arn,
+        "kafkaVersion": spec.msk_kafka_version,
+        "apacheKafkaVersion": spec.kafka_version,
+        "clientAuthentication": spec.client_auth.enabled(),
+        "clientBrokerEncryption": spec.client_broker.value,
+        "brokers": [
+            {
+                "id": b.broker_id, "address": b.host, "pid": b.pid,
+                "state": "up" if b.up else ("starting" if b.pid else "down"),
+                "listeners": {str(port): ok for port, ok in b.listeners_ok.items()},
+                "activeController": b.active_controller,
+                "metrics": f"http://{b.host}:11001/metrics" if b.metrics_ok else None,
+                "log": str(paths.broker_log(b.broker_id)),
+            }
+            for b in brokers
+        ],
+        "controller": next((b.broker_id for b in brokers if b.active_controller), None),
+        "awsApi": {"endpoint": spec.endpoint_url, "pid": emulator_pid,
+                   "state": "up" if emulator_pid and cluster.emulator_healthy(spec) else "down",
+                   "log": str(paths.emulator_log)},
+        "bootstrap": {mode: spec.bootstrap(mode) for mode in ("plaintext", "tls", "scram", "iam")
+                      if spec.bootstrap(mode)},
+        "caBundle": str(paths.ca_bundle),
+        "stateDir": str(paths.root),
+    }
+
+
+def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> None:
+    data = _status_data(spec, paths)
+    if output is Output.json:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['name']}[/]  {data['clusterArn']}", highlight=False)
+    console.print(f"Kafka {data['kafkaVersion']} (Apache {data['apacheKafkaVersion']}), "
+                  f"client auth {', '.join(data['clientAuthentication'])}, "
+                  f"client-broker encryption {data['clientBrokerEncryption']}", highlight=False)
+    table = Table("broker", "address", "pid", "state", "listeners", "controller")
+    for b in data["brokers"]:
+        state_style = {"up": "green", "starting": "yellow", "down": "red"}[b["state"]]
+        listeners = " ".join(f"{port}{'✓' if ok else '✗'}" for port, ok in b["listeners"].items())
+        table.add_row(str(b["id"]), b["address"], str(b["pid"] or "-"),
+                      f"[{state_style}]{b['state']}[/]", listeners,
+                      "active" if b["activeController"] else "")
+    console.print(table)
+    api = data["awsApi"]
+    console.print(f"AWS API  {api['endpoint']}  [{'green' if api['state'] == 'up' else 'red'}]"
+                  f"{api['state']}[/] (pid {api['pid'] or '-'})", highlight=False)
+    for mode, servers in data["bootstrap"].items():
+        console.print(f"bootstrap {mode:<9} {servers}", highlight=False)
+    console.print(f"CA bundle {data['caBundle']}", highlight=False)
+    console.print(f"logs      {paths.root}/brokers/N/logs/server.log, {api['log']}", highlight=False)

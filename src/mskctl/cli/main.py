@@ -1,0 +1,76 @@
+"""Entry point: builds the typer app and turns MskctlError into a message, a hint and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from mskctl import __version__
+from mskctl.cli.local import app as local_app
+from mskctl.cli.output import err_console
+from mskctl.errors import MskctlError
+
+app = typer.Typer(
+    name="mskctl",
+    help="Secure Amazon MSK, as code, from Python: a local MSK, clients and checks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(local_app, name="local")
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mskctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    _state["debug"] = debug
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except MskctlError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _state["debug"]:
+            raise
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}",
+                          highlight=False)
+        err_console.print("[yellow]hint:[/] run again with --debug for the traceback, "
+                          "and report it.")
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

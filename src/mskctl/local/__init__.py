@@ -1,0 +1,1 @@
+"""The local MSK: real Apache Kafka brokers with Amazon MSK's shape, behind the AWS API."""

@@ -1,0 +1,305 @@
+"""``mskctl local up | down | status | env | logs``: one named local MSK cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mskctl.errors import LocalClusterError, PrerequisiteError, UsageError
+from mskctl.local import broker_config, brokers, health, install, processes
+from mskctl.local.network import taken_ports
+from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
+from mskctl.local.spec import (
+    EMULATOR_PORT,
+    MAX_SLOT,
+    ClientAuth,
+    ClientBroker,
+    ClusterSpec,
+    load_spec,
+    new_spec,
+    save_spec,
+    validate_name,
+)
+from mskctl.local.versions import resolve_kafka_version
+
+EMULATOR_MARKER = "mskctl.local.emulator"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class UpRequest:
+    name: str = "local"
+    brokers: int | None = None
+    kafka_version: str | None = None
+    client_auth: str | None = None
+    client_broker: str | None = None
+    configuration: Path | None = None
+    region: str | None = None
+    timeout: float = 180.0
+
+
+def existing_spec(name: str) -> ClusterSpec | None:
+    paths = ClusterPaths.for_name(validate_name(name))
+    return load_spec(paths.spec) if paths.spec.exists() else None
+
+
+def require_spec(name: str) -> tuple[ClusterSpec, ClusterPaths]:
+    spec = existing_spec(name)
+    if spec is None:
+        raise UsageError(
+            f"There is no local cluster named {name!r} (looked in {state_home() / 'clusters'}).",
+            hint=f"Start it with `mskctl local up --name {name}`.",
+        )
+    return spec, ClusterPaths.for_name(name)
+
+
+def _free_slot(name: str) -> int:
+    used = set()
+    clusters = state_home() / "clusters"
+    if clusters.exists():
+        for other in clusters.iterdir():
+            if other.name != name and (other / "cluster.json").exists():
+                try:
+                    used.add(load_spec(other / "cluster.json").slot)
+                except LocalClusterError:
+                    continue
+    for slot in range(1, MAX_SLOT + 1):
+        if slot not in used:
+            return slot
+    raise LocalClusterError(f"All {MAX_SLOT} local cluster slots are in use.",
+                            hint="Remove one with `mskctl local down --wipe --name NAME`.")
+
+
+def _configuration(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"Cannot read the configuration file {path}: {exc.strerror}.",
+                         hint="Pass a server.properties file, as aws_msk_configuration holds it.")
+    props = broker_config.parse_properties(text, str(path))
+    if rejected := broker_config.rejected_overrides(props):
+        raise UsageError(
+            f"{path}: MSK does not let a configuration set {', '.join(rejected)}.",
+            hint="Remove those keys: listeners, TLS, SASL and the authorizer are managed by MSK.",
+        )
+    return props
+
+
+def plan_spec(request: UpRequest) -> tuple[ClusterSpec, bool]:
+    """The cluster's definition: the saved one (flags must agree with it) or a new one."""
+    current = existing_spec(request.name)
+    if current is not None:
+        conflicts = []
+        if request.brokers is not None and request.brokers != current.brokers:
+            conflicts.append(f"--brokers {request.brokers} (it has {current.brokers})")
+        if request.kafka_version is not None:
+            wanted = resolve_kafka_version(request.kafka_version)
+            if wanted != (current.msk_kafka_version, current.kafka_version):
+                conflicts.append(f"--kafka-version {request.kafka_version} "
+                                 f"(it runs {current.msk_kafka_version})")
+        if request.client_auth is not None and (
+            ClientAuth.parse(request.client_auth) != current.client_auth
+        ):
+            conflicts.append(f"--client-auth {request.client_auth} "
+                             f"(it has {','.join(current.client_auth.enabled())})")
+        if request.client_broker is not None and request.client_broker != current.client_broker:
+            conflicts.append(f"--client-broker {request.client_broker} "
+                             f"(it has {current.client_broker.value})")
+        if request.configuration is not None:
+            wanted_props = _configuration(request.configuration)
+            if wanted_props != current.server_properties:
+                conflicts.append(f"--configuration {request.configuration} (differs from its own)")
+        if conflicts:
+            raise UsageError(
+                f"Local cluster {request.name!r} already exists with other settings: "
+                + "; ".join(conflicts) + ".",
+                hint=f"Run `mskctl local down --wipe --name {request.name}` to recreate it, "
+                "or drop those flags.",
+            )
+        return current, False
+
+    msk_version, apache_version = resolve_kafka_version(request.kafka_version)
+    client_auth = ClientAuth.parse(request.client_auth) if request.client_auth else ClientAuth()
+    try:
+        client_broker = ClientBroker(request.client_broker or "TLS")
+    except ValueError:
+        raise UsageError(f"--client-broker {request.client_broker!r} is not one of MSK's values.",
+                         hint="Use TLS (default), TLS_PLAINTEXT or PLAINTEXT.") from None
+    if client_broker is ClientBroker.PLAINTEXT and (
+        client_auth.iam or client_auth.scram or client_auth.tls
+    ):
+        raise UsageError("IAM, SCRAM and TLS client authentication need TLS encryption; "
+                         "--client-broker PLAINTEXT allows only unauthenticated access.",
+                         hint="Use --client-broker TLS_PLAINTEXT, or --client-auth unauthenticated.")
+    brokers_count = request.brokers or 3
+    if not 1 <= brokers_count <= 6:
+        raise UsageError(f"--brokers {brokers_count} is out of range.", hint="Use 1 to 6 brokers.")
+    spec = new_spec(
+        name=request.name, slot=_free_slot(request.name), brokers=brokers_count,
+        msk_kafka_version=msk_version, kafka_version=apache_version,
+        client_auth=client_auth, client_broker=client_broker,
+        server_properties=_configuration(request.configuration),
+        region=request.region or "us-east-1",
+    )
+    return spec, True
+
+
+def _require_iam_plugin(spec: ClusterSpec) -> None:
+    if not spec.client_auth.iam:
+        return
+    raise PrerequisiteError(
+        "IAM access control (port 9098) needs the mskctl broker plugin, "
+        "which this version does not ship yet.",
+        hint="Leave out iam from --client-auth for now (default: scram,tls).",
+    )
+
+
+# ---- emulator -------------------------------------------------------------------------
+def emulator_pid(paths: ClusterPaths) -> int | None:
+    return processes.running_pid(paths.emulator_pid, str(paths.root))
+
+
+def emulator_healthy(spec: ClusterSpec) -> bool:
+    try:
+        with urllib.request.urlopen(f"{spec.endpoint_url}/mskctl/health", timeout=1) as resp:  # noqa: S310
+            return json.loads(resp.read()).get("clusterArn") == spec.arn
+    except (OSError, ValueError):
+        return False
+
+
+def start_emulator(spec: ClusterSpec, paths: ClusterPaths, timeout: float = 30.0) -> None:
+    if emulator_pid(paths) is not None:
+        return
+    pid = processes.start_detached(
+        [sys.executable, "-m", EMULATOR_MARKER, str(paths.root)],
+        pid_file=paths.emulator_pid, log_file=paths.emulator_log,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if emulator_healthy(spec):
+            return
+        if processes.exited_early(pid) is not None:
+            break
+        time.sleep(0.1)
+    tail = "\n".join(paths.emulator_log.read_text().splitlines()[-5:]) if paths.emulator_log.exists() else ""
+    raise LocalClusterError(f"The local AWS API did not start at {spec.endpoint_url}.\n{tail}",
+                            hint=f"See {paths.emulator_log}.")
+
+
+# ---- up / down ------------------------------------------------------------------------
+def endpoints_to_bind(spec: ClusterSpec, broker_ids: list[int], emulator: bool) -> list[tuple[str, int]]:
+    wanted: list[tuple[str, int]] = []
+    for b in broker_ids:
+        host = spec.broker_host(b)
+        ports = [lst.port for lst in spec.client_listeners()]
+        ports += [broker_config.REPLICATION_PORT, broker_config.JMX_EXPORTER_PORT]
+        if b in broker_config.controller_ids(spec):
+            ports.append(broker_config.CONTROLLER_PORT)
+        wanted += [(host, p) for p in ports]
+    if emulator:
+        wanted.append((spec.emulator_host, EMULATOR_PORT))
+    return wanted
+
+
+def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
+    validate_name(request.name)
+    spec, created = plan_spec(request)
+    paths = ClusterPaths.for_name(spec.name)
+    _require_iam_plugin(spec)
+    java = install.find_java()
+    if not install.kafka_installed(spec.kafka_version):
+        progress(f"Downloading Apache Kafka {spec.kafka_version} from Maven Central (once)")
+    dist = install.ensure_kafka(spec.kafka_version)
+
+    stopped = [b for b in spec.broker_ids() if brokers.broker_pid(paths, b) is None]
+    emulator_down = emulator_pid(paths) is None
+    if taken := taken_ports(endpoints_to_bind(spec, stopped, emulator_down)):
+        raise LocalClusterError(
+            "Cannot start the local MSK: " + "; ".join(t.describe() for t in taken) + ".",
+            hint="Stop that process, or give this cluster another --name (it gets other addresses).",
+        )
+    if created:
+        save_spec(spec, paths.spec)
+    progress("Preparing certificates and broker configuration")
+    ids = brokers.issue_identities(spec, paths)
+    brokers.write_configs(spec, paths, ids)
+    if any(not brokers.is_formatted(paths, b) for b in spec.broker_ids()):
+        progress("Formatting KRaft storage")
+        brokers.format_storage(spec, paths, java, dist)
+
+    if stopped:
+        progress(f"Starting broker{'s' if len(stopped) > 1 else ''} {', '.join(map(str, stopped))}")
+        for b in stopped:
+            brokers.start_broker(spec, paths, b, java, dist)
+    if emulator_down:
+        progress(f"Starting the local AWS API on {spec.endpoint_url}")
+        start_emulator(spec, paths)
+    progress("Waiting for every listener and the cluster metadata")
+    wait_ready(spec, paths, timeout=request.timeout)
+    return spec
+
+
+def wait_ready(spec: ClusterSpec, paths: ClusterPaths, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for b in spec.broker_ids():
+        health.wait_for_broker(spec, paths, b, timeout=max(1.0, deadline - time.monotonic()))
+
+
+def down(name: str, *, wipe: bool = False, progress: Progress = lambda _: None) -> list[int]:
+    spec, paths = require_spec(name)
+    progress("Stopping brokers")
+    dist = kafka_dist_dir(spec.kafka_version)
+    stopped = brokers.stop_brokers(spec, paths, dist if dist.exists() else None)
+    progress("Stopping the local AWS API")
+    processes.stop(paths.emulator_pid, str(paths.root), timeout=20)
+    if wipe:
+        progress(f"Deleting {paths.root}")
+        shutil.rmtree(paths.root, ignore_errors=True)
+    return stopped
+
+
+# ---- env ------------------------------------------------------------------------------
+def environment(spec: ClusterSpec, paths: ClusterPaths) -> dict[str, str]:
+    """What ``mskctl local env`` exports: boto3, the AWS CLI and Kafka clients reach this cluster."""
+    creds_file = paths.admin_credentials
+    if not creds_file.exists():
+        raise LocalClusterError(
+            f"Local cluster {spec.name!r} has no administrator credentials yet.",
+            hint=f"Start it first: `mskctl local up --name {spec.name}`.",
+        )
+    creds = json.loads(creds_file.read_text())
+    env = {
+        "AWS_ENDPOINT_URL": spec.endpoint_url,
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+        "MSK_CLUSTER_ARN": spec.arn,
+        "MSK_CLUSTER_NAME": spec.name,
+        "MSK_CA_BUNDLE": str(paths.ca_bundle),
+    }
+    for mode, var in (("iam", "MSK_BOOTSTRAP_SERVERS_IAM"), ("scram", "MSK_BOOTSTRAP_SERVERS_SCRAM"),
+                      ("tls", "MSK_BOOTSTRAP_SERVERS_TLS"), ("plaintext", "MSK_BOOTSTRAP_SERVERS")):
+        if servers := spec.bootstrap(mode):
+            env[var] = servers
+    if spec.client_auth.tls:
+        env["MSK_TLS_CLIENT_CERT"] = str(paths.tls / "client.crt")
+        env["MSK_TLS_CLIENT_KEY"] = str(paths.tls / "client.key")
+    return env
+
+
+def log_file(spec: ClusterSpec, paths: ClusterPaths, broker: int | None) -> Path:
+    if broker is None:
+        return paths.emulator_log
+    if broker not in spec.broker_ids():
+        raise UsageError(f"Broker {broker} is not in cluster {spec.name!r}.",
+                         hint=f"Its brokers are {', '.join(map(str, spec.broker_ids()))}.")
+    return paths.broker_log(broker)

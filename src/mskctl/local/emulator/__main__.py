@@ -1,0 +1,5 @@
+import sys
+
+from mskctl.local.emulator.server import main
+
+sys.exit(main())

@@ -1,0 +1,154 @@
+"""The local AWS API process: moto's server with the MSK operations of ``msk_api`` in front.
+
+Run as ``python -m mskctl.local.emulator CLUSTER_DIR``; ``mskctl local up`` does that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+from mskctl.local import brokers, install
+from mskctl.local.emulator import moto_state
+from mskctl.local.emulator.msk_api import ApiError, LocalMskApi, restart_with
+from mskctl.local.emulator.scram import ScramAssociations
+from mskctl.local.operator import OperatorScramUsers
+from mskctl.local.paths import ClusterPaths, kafka_dist_dir
+from mskctl.local.spec import EMULATOR_PORT, ClusterSpec, load_spec
+
+log = logging.getLogger("mskctl.emulator")
+HEALTH_PATH = "/mskctl/health"
+AUTOSAVE_INTERVAL = 15.0
+
+
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The service a SigV4 request was signed for (``…/<region>/<service>/aws4_request``)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    marker = "Credential="
+    if marker not in auth:
+        return None
+    scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) >= 5 else None
+
+
+class EmulatorApp:
+    def __init__(self, spec: ClusterSpec, msk: LocalMskApi, moto_app: Any) -> None:
+        self.spec = spec
+        self.msk = msk
+        self.moto_app = moto_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            return self._json(start_response, 200, {"clusterArn": self.spec.arn, "ok": True})
+        if signing_service(environ) == "kafka":
+            matched = LocalMskApi.match(environ.get("REQUEST_METHOD", "GET"), path)
+            if matched:
+                operation, params = matched
+                return self._serve_msk(environ, start_response, operation, params)
+        return self.moto_app(environ, start_response)
+
+    def _serve_msk(self, environ: dict[str, Any], start_response: Any, operation: str,
+                   params: dict[str, str]) -> Any:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            body = json.loads(raw) if raw else {}
+            result = self.msk.handle(operation, params, body)
+        except ApiError as exc:
+            payload = {"message": exc.message}
+            if exc.parameter:
+                payload["invalidParameter"] = exc.parameter
+            return self._json(start_response, exc.status, payload, error_type=exc.code)
+        except json.JSONDecodeError:
+            return self._json(start_response, 400, {"message": "The request body is not JSON."},
+                              error_type="BadRequestException")
+        except Exception:  # noqa: BLE001 - never take the emulator down for one request
+            log.exception("%s failed", operation)
+            return self._json(start_response, 500, {"message": "Internal error in the local MSK."},
+                              error_type="InternalServerErrorException")
+        log.info("%s %s -> 200", operation, params.get("arn", ""))
+        return self._json(start_response, 200, result)
+
+    @staticmethod
+    def _json(start_response: Any, status: int, payload: dict[str, Any],
+              error_type: str | None = None) -> list[bytes]:
+        data = json.dumps(payload).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        if error_type:
+            headers.append(("x-amzn-ErrorType", error_type))
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}.get(status, "Error")
+        start_response(f"{status} {reason}", headers)
+        return [data]
+
+
+def serve(cluster_dir: Path) -> None:
+    paths = ClusterPaths(cluster_dir)
+    spec = load_spec(paths.spec)
+    restored = moto_state.restore(paths.aws_state)
+    log.info("restored AWS state of %d services", restored)
+    admin = moto_state.ensure_admin(spec, paths.admin_credentials)
+    moto_state.ensure_cluster_record(spec)
+    key_arn = moto_state.ensure_data_volume_key(spec)
+    log.info("cluster %s registered; administrator %s", spec.arn, admin["Arn"])
+
+    java = install.find_java()
+    dist = kafka_dist_dir(spec.kafka_version)
+    scram = ScramAssociations(spec, paths.scram_associations, OperatorScramUsers(spec, paths))
+    msk = LocalMskApi(
+        spec, paths, scram,
+        restart_broker=restart_with(spec, paths, java, dist),
+        broker_running=lambda b: brokers.broker_pid(paths, b) is not None,
+        data_volume_key_arn=key_arn,
+    )
+    app = EmulatorApp(spec, msk, DomainDispatcherApplication(create_backend_app))
+    server = make_server(spec.emulator_host, EMULATOR_PORT, app, threaded=True)
+
+    stopping = threading.Event()
+
+    def autosave() -> None:
+        while not stopping.wait(AUTOSAVE_INTERVAL):
+            _save(paths)
+
+    def shutdown(*_: Any) -> None:
+        stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    threading.Thread(target=scram.run_forever, name="scram-reconciler", daemon=True).start()
+    threading.Thread(target=autosave, name="autosave", daemon=True).start()
+    log.info("serving the AWS API on %s", spec.endpoint_url)
+    server.serve_forever()
+    scram.stop()
+    _save(paths)
+    log.info("stopped")
+
+
+def _save(paths: ClusterPaths) -> None:
+    try:
+        moto_state.save(paths.aws_state)
+    except Exception:  # noqa: BLE001 - losing a snapshot must not kill the emulator
+        log.exception("could not save AWS state")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mskctl.local.emulator CLUSTER_DIR", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    serve(Path(args[0]))
+    return 0
