@@ -34,7 +34,7 @@ class Shell(StrEnum):
     json = "json"
 
 
-def _progress(quiet: bool):  # noqa: ANN202
+def _progress(quiet: bool):
     started = time.monotonic()
 
     def report(message: str) -> None:
@@ -78,6 +78,23 @@ def up(
                               f"— `eval \"$(mskctl local env --name {name})\"` to use it",
                               highlight=False)
         _print_status(spec, ClusterPaths.for_name(spec.name), output)
+
+
+@app.command()
+def install(
+    kafka_version: str = typer.Option(None, "--kafka-version", help="MSK Kafka version (default 4.1.x)."),
+) -> None:
+    """Download Apache Kafka from Maven Central into the cache (what `up` does on first use)."""
+    from mskctl.local import install as installer
+    from mskctl.local.versions import resolve_kafka_version
+
+    msk_version, apache_version = resolve_kafka_version(kafka_version)
+    installer.find_java()
+    already = installer.kafka_installed(apache_version)
+    dist = installer.ensure_kafka(apache_version)
+    state = "already installed" if already else "installed"
+    err_console.print(f"Apache Kafka {apache_version} (MSK {msk_version}) {state} in {dist}",
+                      highlight=False)
 
 
 @app.command()

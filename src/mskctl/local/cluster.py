@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mskctl.errors import LocalClusterError, PrerequisiteError, UsageError
 from mskctl.local import broker_config, brokers, health, install, processes
-from mskctl.local.network import taken_ports
+from mskctl.local.network import port_is_free, taken_ports
 from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
 from mskctl.local.spec import (
     EMULATOR_PORT,
@@ -70,7 +70,8 @@ def _free_slot(name: str) -> int:
                 except LocalClusterError:
                     continue
     for slot in range(1, MAX_SLOT + 1):
-        if slot not in used:
+        # A cluster of another state directory may hold the slot's addresses: skip it too.
+        if slot not in used and port_is_free(f"127.0.0.{slot * 10}", EMULATOR_PORT):
             return slot
     raise LocalClusterError(f"All {MAX_SLOT} local cluster slots are in use.",
                             hint="Remove one with `mskctl local down --wipe --name NAME`.")
@@ -83,7 +84,8 @@ def _configuration(path: Path | None) -> dict[str, str]:
         text = path.read_text()
     except OSError as exc:
         raise UsageError(f"Cannot read the configuration file {path}: {exc.strerror}.",
-                         hint="Pass a server.properties file, as aws_msk_configuration holds it.")
+                         hint="Pass a server.properties file, as aws_msk_configuration holds it.",
+                         ) from exc
     props = broker_config.parse_properties(text, str(path))
     if rejected := broker_config.rejected_overrides(props):
         raise UsageError(
@@ -169,7 +171,7 @@ def emulator_pid(paths: ClusterPaths) -> int | None:
 
 def emulator_healthy(spec: ClusterSpec) -> bool:
     try:
-        with urllib.request.urlopen(f"{spec.endpoint_url}/mskctl/health", timeout=1) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"{spec.endpoint_url}/mskctl/health", timeout=1) as resp:
             return json.loads(resp.read()).get("clusterArn") == spec.arn
     except (OSError, ValueError):
         return False
@@ -186,7 +188,7 @@ def start_emulator(spec: ClusterSpec, paths: ClusterPaths, timeout: float = 30.0
     while time.monotonic() < deadline:
         if emulator_healthy(spec):
             return
-        if processes.exited_early(pid) is not None:
+        if not processes.is_alive(pid):
             break
         time.sleep(0.1)
     tail = "\n".join(paths.emulator_log.read_text().splitlines()[-5:]) if paths.emulator_log.exists() else ""

@@ -42,7 +42,7 @@ def operator_config(spec: ClusterSpec, paths: ClusterPaths) -> dict[str, Any]:
     }
 
 
-def _silent_logger():  # noqa: ANN202 - librdkafka wants a logging.Logger-like object
+def _silent_logger():
     import logging
 
     logger = logging.getLogger("mskctl.local.operator.librdkafka")
@@ -66,9 +66,11 @@ def tls_handshake_ok(host: str, port: int, ca_file: str, timeout: float = 2.0) -
     """A real TLS handshake with hostname (IP SAN) verification against the cluster CA."""
     context = ssl.create_default_context(cafile=ca_file)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host):
-                return True
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host),
+        ):
+            return True
     except (OSError, ssl.SSLError):
         return False
 

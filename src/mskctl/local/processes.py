@@ -36,32 +36,35 @@ def start_detached(
     command: list[str], *, pid_file: Path, log_file: Path, env: dict[str, str] | None = None,
     cwd: Path | None = None,
 ) -> int:
-    """Start ``command`` in its own session, output appended to ``log_file``; record its pid."""
+    """Start ``command`` detached from this process, output appended to ``log_file``; record its pid.
+
+    A short-lived ``sh`` starts it in the background and exits, so the process is
+    re-parented to init: whoever restarts it later (the CLI, the AWS API emulator on
+    RebootBroker) is never left holding an unreaped zombie of it.
+    """
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - command is built by mskctl, not a shell string
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env,
-            cwd=cwd,
-        )
-    pid_file.write_text(f"{proc.pid}\n")
-    return proc.pid
-
-
-def exited_early(pid: int) -> int | None:
-    """Exit code of a child that already died, else None (reaps it so it is no zombie)."""
+    launcher_env = dict(os.environ if env is None else env)
+    launcher_env["MSKCTL_DETACHED_LOG"] = str(log_file)
+    launcher = subprocess.run(
+        ["/bin/sh", "-c", '"$@" >>"$MSKCTL_DETACHED_LOG" 2>&1 </dev/null & echo $!', "sh", *command],
+        capture_output=True, text=True, env=launcher_env, cwd=cwd, start_new_session=True,
+        check=False, timeout=30,
+    )
     try:
-        waited, status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return None if psutil.pid_exists(pid) else -1
-    if waited == 0:
-        return None
-    return os.waitstatus_to_exitcode(status)
+        pid = int(launcher.stdout.strip())
+    except ValueError as exc:
+        raise OSError(f"could not start {command[0]}: {launcher.stderr.strip()}") from exc
+    pid_file.write_text(f"{pid}\n")
+    return pid
+
+
+def is_alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped by its parent) counts as gone."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
@@ -70,21 +73,18 @@ def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
-    try:
-        proc = psutil.Process(pid)
-        proc.send_signal(signal.SIGTERM)
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         try:
-            proc.wait(timeout=timeout)
-        except psutil.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    except psutil.NoSuchProcess:
-        pass
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        if wait_until(lambda: not is_alive(pid), timeout=wait, interval=0.1):
+            break
     pid_file.unlink(missing_ok=True)
     return True
 
 
-def wait_until(predicate, *, timeout: float, interval: float = 0.2) -> bool:  # noqa: ANN001
+def wait_until(predicate, *, timeout: float, interval: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while True:
         if predicate():

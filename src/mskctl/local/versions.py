@@ -26,7 +26,7 @@ def resolve_kafka_version(requested: str | None) -> tuple[str, str]:
     wanted = (requested or DEFAULT_MSK_VERSION).strip()
     if wanted in MSK_TO_APACHE:
         return wanted, MSK_TO_APACHE[wanted]
-    for msk_name, apache in MSK_TO_APACHE.items():
+    for msk_name in MSK_TO_APACHE:
         line = msk_name.removesuffix(".kraft").removesuffix(".x")
         if wanted.startswith(line + ".") and wanted.replace(".", "").isdigit():
             return msk_name, wanted

@@ -61,7 +61,7 @@ def save(path: Path) -> int:
     """Pickle every moto backend holding data; returns how many services were saved."""
     _register_key_pickling()
     snapshot: dict[str, dict[str, dict[str, Any]]] = {}
-    for backend_dict in list(BackendDict._instances):  # noqa: SLF001 - moto keeps no public list
+    for backend_dict in list(BackendDict._instances):
         accounts = {acct: dict(regions) for acct, regions in backend_dict.items() if regions}
         if accounts:
             snapshot[backend_dict.service_name] = accounts
@@ -80,8 +80,8 @@ def restore(path: Path) -> int:
     _register_key_pickling()
     try:
         with path.open("rb") as handle:
-            snapshot = pickle.load(handle)  # noqa: S301 - our own file in the user's state dir
-    except Exception as exc:  # noqa: BLE001 - a stale or foreign file must not stop the emulator
+            snapshot = pickle.load(handle)
+    except Exception as exc:
         log.warning("could not restore AWS state from %s (%s); starting empty", path, exc)
         return 0
     for service, accounts in snapshot.items():
@@ -107,7 +107,7 @@ def ensure_admin(spec: ClusterSpec, credentials_file: Path) -> dict[str, str]:
         iam.put_user_policy(ADMIN_USER, "AdministratorAccess", json.dumps(ADMIN_POLICY))
     user = iam.users[ADMIN_USER]
     if stored and any(k.access_key_id == stored["AccessKeyId"] for k in user.access_keys):
-        return stored
+        return stored | {"Arn": user.arn}
     for key in list(user.access_keys):
         iam.delete_access_key(key.access_key_id, ADMIN_USER)
     key = iam.create_access_key(ADMIN_USER)
@@ -121,8 +121,7 @@ def ensure_admin(spec: ClusterSpec, credentials_file: Path) -> dict[str, str]:
         fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(stored, handle)
-    stored["Arn"] = user.arn
-    return stored
+    return stored | {"Arn": user.arn}
 
 
 # ---- the cluster record in moto's Kafka backend ---------------------------------------
@@ -192,7 +191,7 @@ def kms_key(spec: ClusterSpec, key_id: str) -> Any | None:
     kms = get_backend("kms")[spec.account_id][spec.region]
     try:
         return kms.describe_key(key_id)
-    except Exception:  # noqa: BLE001 - moto raises several types for unknown keys/aliases
+    except Exception:
         return None
 
 

@@ -6,9 +6,10 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
 
 from mskctl.local import brokers as broker_procs
 from mskctl.local.emulator import moto_state, wire
@@ -144,7 +145,7 @@ class LocalMskApi:
 
             kafka = get_backend("kafka")[self.spec.account_id][self.spec.region]
             return kafka.list_tags_for_resource(self.spec.arn)
-        except Exception:  # noqa: BLE001 - tags are decoration, never fail a describe for them
+        except Exception:
             return {}
 
     def _describe_cluster(self, _: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +272,7 @@ class LocalMskApi:
         try:
             self._restart_broker(broker_id)
             operation.state = "UPDATE_COMPLETE"
-        except Exception as exc:  # noqa: BLE001 - reported through the operation, as MSK does
+        except Exception as exc:
             log.exception("reboot of broker %s failed", broker_id)
             operation.state, operation.error = "UPDATE_FAILED", str(exc)
         operation.end = datetime.now(UTC)
@@ -307,7 +308,7 @@ def _pascal(value: Any) -> Any:
     return value
 
 
-def restart_with(spec: ClusterSpec, paths: ClusterPaths, java, dist) -> Callable[[int], None]:  # noqa: ANN001
+def restart_with(spec: ClusterSpec, paths: ClusterPaths, java, dist) -> Callable[[int], None]:
     """A broker restart as RebootBroker does it: controlled shutdown, start, back in the ISR path."""
     from mskctl.local import health
 

@@ -60,7 +60,7 @@ def read_credential(spec: ClusterSpec, secret_id: str) -> Credential:
     """Apply MSK's checks to one secret and return its credential, or raise ScramSecretError."""
     try:
         secret = moto_state.secret(spec, secret_id)
-    except Exception as exc:  # noqa: BLE001 - moto raises its own not-found types
+    except Exception as exc:
         raise ScramSecretError("SecretNotFound", f"Secret {secret_id} does not exist.") from exc
     if getattr(secret, "deleted_date", None):
         raise ScramSecretError("SecretNotFound", f"Secret {secret.arn} is scheduled for deletion.")
@@ -177,7 +177,7 @@ class ScramAssociations:
                 if upserts or gone:
                     self._brokers.apply(upserts, gone)
                     log.info("SCRAM users on the brokers: set %s, removed %s", sorted(upserts), gone)
-            except Exception as exc:  # noqa: BLE001 - brokers may be down; retried next tick
+            except Exception as exc:
                 log.info("SCRAM credentials not applied yet (%s); will retry", exc)
                 return False
             self._applied = fingerprints
@@ -200,7 +200,7 @@ class ScramAssociations:
             return secret_id
         try:
             arn = moto_state.secret(self.spec, secret_id).arn
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
         return arn if arn in self._arns else None
 

@@ -71,7 +71,7 @@ class EmulatorApp:
         except json.JSONDecodeError:
             return self._json(start_response, 400, {"message": "The request body is not JSON."},
                               error_type="BadRequestException")
-        except Exception:  # noqa: BLE001 - never take the emulator down for one request
+        except Exception:
             log.exception("%s failed", operation)
             return self._json(start_response, 500, {"message": "Internal error in the local MSK."},
                               error_type="InternalServerErrorException")
@@ -136,7 +136,7 @@ def serve(cluster_dir: Path) -> None:
 def _save(paths: ClusterPaths) -> None:
     try:
         moto_state.save(paths.aws_state)
-    except Exception:  # noqa: BLE001 - losing a snapshot must not kill the emulator
+    except Exception:
         log.exception("could not save AWS state")
 
 

@@ -15,7 +15,7 @@ from botocore.model import OperationModel, Shape
 
 
 @cache
-def _service_model():  # noqa: ANN202
+def _service_model():
     return botocore.session.get_session().get_service_model("kafka")
 
 

@@ -1,0 +1,50 @@
+# Quick start: `make demo` (the local MSK, working) and `make test` (every test).
+# Both install what is missing (a venv, Apache Kafka from Maven Central) and are fast
+# when it is already there.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install kafka demo test unit lint bench clean down
+
+help:
+	@echo "make demo    start the local MSK and show it working"
+	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
+	@echo "make bench   benchmarks (local up time)"
+	@echo "make down    stop the demo cluster"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+# Apache Kafka jars from Maven Central into ~/.cache/mskctl (checksums enforced), once.
+kafka: install
+	@$(BIN)/mskctl local install
+
+demo: kafka
+	@$(BIN)/python scripts/demo.py
+
+lint: install
+	@$(BIN)/ruff check src tests bench scripts
+
+unit: install
+	@$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+test: kafka lint
+	@$(BIN)/pytest tests $(PYTEST_ARGS)
+
+bench: kafka
+	@$(BIN)/python bench/local_up.py
+
+down: install
+	@$(BIN)/mskctl local down
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
