@@ -24,7 +24,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from rich.console import Console
 from rich.table import Table
 
-console = Console(soft_wrap=True)
+console = Console(soft_wrap=True, emoji=False)
 MSKCTL = str(Path(sys.executable).parent / "mskctl")
 TOPIC = "demo-orders"
 USER = "demo-producer"
@@ -109,7 +109,8 @@ def main() -> int:
     result = kafka.batch_associate_scram_secret(ClusterArn=arn, SecretArnList=[secret_arn, rejected_arn])
     console.print(f"associated  {secret_arn}")
     for item in result["UnprocessedScramSecrets"]:
-        console.print(f"[yellow]rejected[/]    {item['SecretArn']}: {item['ErrorCode']} — {item['ErrorMessage']}")
+        console.print(f"[yellow]rejected[/]    {item['SecretArn']}: "
+                      f"{item['ErrorCode']} — {item['ErrorMessage']}")
 
     step(f"4. Produce {RECORDS} records over SASL/SCRAM (9096), consume over mutual TLS (9094)")
     tls = {"bootstrap.servers": env["MSK_BOOTSTRAP_SERVERS_TLS"], "security.protocol": "SSL",
@@ -135,7 +136,8 @@ def main() -> int:
 
     step("5. Rotate the password in Secrets Manager; the brokers follow")
     new_password = os.urandom(12).hex()
-    sm.put_secret_value(SecretId=secret_arn, SecretString=json.dumps({"username": USER, "password": new_password}))
+    rotated = json.dumps({"username": USER, "password": new_password})
+    sm.put_secret_value(SecretId=secret_arn, SecretString=rotated)
     started = time.monotonic()
     while not authenticates(scram_config(env["MSK_BOOTSTRAP_SERVERS_SCRAM"], ca, new_password)):
         time.sleep(0.5)
