@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka demo test unit lint bench clean down
+.PHONY: help install kafka node-exporter demo test unit lint bench clean down
 
 help:
 	@echo "make demo    start the local MSK and show it working"
@@ -24,9 +24,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Apache Kafka jars from Maven Central into ~/.cache/mskctl (checksums enforced), once.
-kafka: install
+# Apache Kafka jars from Maven Central into ~/.cache/mskctl (checksums enforced), once;
+# Debian's node exporter for open monitoring on 11002, where we may install packages.
+kafka: install node-exporter
 	@$(BIN)/mskctl local install
+
+node-exporter:
+	@command -v prometheus-node-exporter >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing prometheus-node-exporter (Debian) for open monitoring on port 11002"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	      prometheus-node-exporter >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	      prometheus-node-exporter >/dev/null 2>&1; } || \
+	    echo "warning: could not install prometheus-node-exporter; port 11002 stays closed"; \
+	  else echo "note: install prometheus-node-exporter for node metrics on port 11002"; fi; }
 
 demo: kafka
 	@$(BIN)/python scripts/demo.py

@@ -147,3 +147,25 @@ def test_port_already_taken_is_named_with_address_port_and_process(msk):
     assert f"{host}:9096" in message
     assert f"pid {os.getpid()}" in message
     assert not (cluster.ClusterPaths.for_name("portclash").spec.exists())
+
+
+def test_node_exporter_serves_host_metrics_on_11002_of_each_broker(msk):
+    # `make` installs Debian's prometheus-node-exporter; without it this must fail, not skip.
+    from mskctl.local import node_exporter
+
+    assert node_exporter.binary() is not None, "prometheus-node-exporter is not installed"
+    for broker in msk.spec.broker_ids():
+        url = f"http://{msk.spec.broker_host(broker)}:11002/metrics"
+        assert wait_until(lambda u=url: _get(u) is not None, 10)
+        assert "node_cpu_seconds_total" in _get(url)
+    info = msk.boto("kafka").describe_cluster_v2(ClusterArn=msk.spec.arn)["ClusterInfo"]
+    prometheus = info["Provisioned"]["OpenMonitoring"]["Prometheus"]
+    assert prometheus["NodeExporter"]["EnabledInBroker"] is True
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode()
+    except OSError:
+        return None

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.errors import UsageError
-from mskctl.local import cluster, health
+from mskctl.local import cluster, health, node_exporter
 from mskctl.local.paths import ClusterPaths, state_home
 from mskctl.local.spec import ClusterSpec
 
@@ -202,6 +202,8 @@ def _status_data(spec: ClusterSpec, paths: ClusterPaths) -> dict:
                 "listeners": {str(port): ok for port, ok in b.listeners_ok.items()},
                 "activeController": b.active_controller,
                 "metrics": f"http://{b.host}:11001/metrics" if b.metrics_ok else None,
+                "nodeExporter": (f"http://{b.host}:11002/metrics"
+                                 if node_exporter.pid(spec, paths, b.broker_id) else None),
                 "log": str(paths.broker_log(b.broker_id)),
             }
             for b in brokers

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mskctl.errors import LocalClusterError, PrerequisiteError, UsageError
-from mskctl.local import broker_config, brokers, health, install, processes
+from mskctl.local import broker_config, brokers, health, install, node_exporter, processes
 from mskctl.local.network import port_is_free, taken_ports
 from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
 from mskctl.local.spec import (
@@ -197,12 +197,16 @@ def start_emulator(spec: ClusterSpec, paths: ClusterPaths, timeout: float = 30.0
 
 
 # ---- up / down ------------------------------------------------------------------------
-def endpoints_to_bind(spec: ClusterSpec, broker_ids: list[int], emulator: bool) -> list[tuple[str, int]]:
+def endpoints_to_bind(
+    spec: ClusterSpec, paths: ClusterPaths, broker_ids: list[int], emulator: bool
+) -> list[tuple[str, int]]:
     wanted: list[tuple[str, int]] = []
     for b in broker_ids:
         host = spec.broker_host(b)
         ports = [lst.port for lst in spec.client_listeners()]
         ports += [broker_config.REPLICATION_PORT, broker_config.JMX_EXPORTER_PORT]
+        if node_exporter.binary() is not None and node_exporter.pid(spec, paths, b) is None:
+            ports.append(broker_config.NODE_EXPORTER_PORT)
         if b in broker_config.controller_ids(spec):
             ports.append(broker_config.CONTROLLER_PORT)
         wanted += [(host, p) for p in ports]
@@ -223,7 +227,7 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
 
     stopped = [b for b in spec.broker_ids() if brokers.broker_pid(paths, b) is None]
     emulator_down = emulator_pid(paths) is None
-    if taken := taken_ports(endpoints_to_bind(spec, stopped, emulator_down)):
+    if taken := taken_ports(endpoints_to_bind(spec, paths, stopped, emulator_down)):
         raise LocalClusterError(
             "Cannot start the local MSK: " + "; ".join(t.describe() for t in taken) + ".",
             hint="Stop that process, or give this cluster another --name (it gets other addresses).",
@@ -241,6 +245,8 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
         progress(f"Starting broker{'s' if len(stopped) > 1 else ''} {', '.join(map(str, stopped))}")
         for b in stopped:
             brokers.start_broker(spec, paths, b, java, dist)
+    for b in spec.broker_ids():
+        node_exporter.start(spec, paths, b)
     if emulator_down:
         progress(f"Starting the local AWS API on {spec.endpoint_url}")
         start_emulator(spec, paths)
@@ -260,6 +266,8 @@ def down(name: str, *, wipe: bool = False, progress: Progress = lambda _: None) 
     progress("Stopping brokers")
     dist = kafka_dist_dir(spec.kafka_version)
     stopped = brokers.stop_brokers(spec, paths, dist if dist.exists() else None)
+    for b in spec.broker_ids():
+        node_exporter.stop(spec, paths, b)
     progress("Stopping the local AWS API")
     processes.stop(paths.emulator_pid, str(paths.root), timeout=20)
     if wipe:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mskctl.local import brokers as broker_procs
+from mskctl.local import node_exporter
 from mskctl.local.emulator import moto_state, wire
 from mskctl.local.emulator.scram import MAX_SECRETS_PER_CALL, ScramAssociations
 from mskctl.local.paths import ClusterPaths
@@ -133,8 +134,9 @@ class LocalMskApi:
         }
 
     def _open_monitoring(self) -> dict[str, Any]:
+        node = node_exporter.binary() is not None
         return {"Prometheus": {"JmxExporter": {"EnabledInBroker": True},
-                               "NodeExporter": {"EnabledInBroker": False}}}
+                               "NodeExporter": {"EnabledInBroker": node}}}
 
     def _software(self) -> dict[str, Any]:
         return {"KafkaVersion": self.spec.msk_kafka_version}
