@@ -36,7 +36,7 @@ class BrokerHealth:
 def listener_ok(spec: ClusterSpec, paths: ClusterPaths, host: str, port: int, protocol: str) -> bool:
     if protocol == "PLAINTEXT":
         return accepts_tcp(host, port)
-    return operator.tls_handshake_ok(host, port, str(paths.ca_bundle))
+    return operator.tls_handshake_ok(host, port, paths)
 
 
 def scrape_metrics(host: str, timeout: float = 2.0) -> str | None:

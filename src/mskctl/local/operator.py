@@ -62,9 +62,14 @@ def broker_ids_in_metadata(client: AdminClient, timeout: float = 3.0) -> set[int
         return set()
 
 
-def tls_handshake_ok(host: str, port: int, ca_file: str, timeout: float = 2.0) -> bool:
-    """A real TLS handshake with hostname (IP SAN) verification against the cluster CA."""
-    context = ssl.create_default_context(cafile=ca_file)
+def tls_handshake_ok(host: str, port: int, paths: ClusterPaths, timeout: float = 2.0) -> bool:
+    """A real TLS handshake with hostname (IP SAN) verification against the cluster CA.
+
+    It presents the operator certificate, so mTLS listeners accept it without logging
+    a failed authentication for every health check.
+    """
+    context = ssl.create_default_context(cafile=str(paths.ca_bundle))
+    context.load_cert_chain(paths.tls / "operator.crt", paths.tls / "operator.key")
     try:
         with (
             socket.create_connection((host, port), timeout=timeout) as raw,
