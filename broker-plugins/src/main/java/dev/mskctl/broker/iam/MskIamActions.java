@@ -1,0 +1,149 @@
+package dev.mskctl.broker.iam;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * Kafka's (operation, resource) checks as the MSK IAM actions and resource ARNs that must be
+ * allowed, after MSK's "Semantics of actions and resources": each action with the
+ * prerequisites MSK names on the same resource, and Connect on the cluster for all.
+ */
+public final class MskIamActions {
+    public static final String PREFIX = "kafka-cluster:";
+
+    /** One IAM action on one resource ARN. */
+    public record Check(String action, String resourceArn) {
+    }
+
+    private final String region;
+    private final String account;
+    private final String clusterName;
+    private final String clusterUuid;
+
+    /** @param clusterArn {@code arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>} */
+    public MskIamActions(String clusterArn) {
+        String[] parts = clusterArn.split(":", 6);
+        String[] resource = parts.length == 6 ? parts[5].split("/") : new String[0];
+        if (parts.length != 6 || resource.length != 3 || !resource[0].equals("cluster")) {
+            throw new IllegalArgumentException("not an MSK cluster ARN: " + clusterArn);
+        }
+        this.region = parts[3];
+        this.account = parts[4];
+        this.clusterName = resource[1];
+        this.clusterUuid = resource[2];
+    }
+
+    public String clusterArn() {
+        return arn("cluster", null);
+    }
+
+    public Check connect() {
+        return new Check(PREFIX + "Connect", clusterArn());
+    }
+
+    /** The checks for one Kafka authorization, or empty when MSK IAM never allows it. */
+    public Optional<List<Check>> checks(AclOperation operation, ResourceType type, String name) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(connect());
+        switch (type) {
+            case CLUSTER -> {
+                String cluster = clusterArn();
+                switch (operation) {
+                    case DESCRIBE -> checks.add(check("DescribeCluster", cluster));
+                    case ALTER -> {
+                        checks.add(check("DescribeCluster", cluster));
+                        checks.add(check("AlterCluster", cluster));
+                    }
+                    case DESCRIBE_CONFIGS -> checks.add(check("DescribeClusterDynamicConfiguration", cluster));
+                    case ALTER_CONFIGS -> {
+                        checks.add(check("DescribeClusterDynamicConfiguration", cluster));
+                        checks.add(check("AlterClusterDynamicConfiguration", cluster));
+                    }
+                    case IDEMPOTENT_WRITE -> checks.add(check("WriteDataIdempotently", cluster));
+                    // CreateTopics asks CREATE on the cluster first: allowed when every topic may be created.
+                    case CREATE -> checks.add(check("CreateTopic", arn("topic", "*")));
+                    default -> {
+                        return Optional.empty();
+                    }
+                }
+            }
+            case TOPIC -> {
+                String topic = arn("topic", name);
+                switch (operation) {
+                    case DESCRIBE -> checks.add(check("DescribeTopic", topic));
+                    case CREATE -> checks.add(check("CreateTopic", topic));
+                    case READ -> {
+                        checks.add(check("DescribeTopic", topic));
+                        checks.add(check("ReadData", topic));
+                    }
+                    case WRITE -> {
+                        checks.add(check("DescribeTopic", topic));
+                        checks.add(check("WriteData", topic));
+                    }
+                    case ALTER -> {
+                        checks.add(check("DescribeTopic", topic));
+                        checks.add(check("AlterTopic", topic));
+                    }
+                    case DELETE -> {
+                        checks.add(check("DescribeTopic", topic));
+                        checks.add(check("DeleteTopic", topic));
+                    }
+                    case DESCRIBE_CONFIGS -> checks.add(check("DescribeTopicDynamicConfiguration", topic));
+                    case ALTER_CONFIGS -> {
+                        checks.add(check("DescribeTopicDynamicConfiguration", topic));
+                        checks.add(check("AlterTopicDynamicConfiguration", topic));
+                    }
+                    default -> {
+                        return Optional.empty();
+                    }
+                }
+            }
+            case GROUP -> {
+                String group = arn("group", name);
+                switch (operation) {
+                    case DESCRIBE -> checks.add(check("DescribeGroup", group));
+                    case READ -> {
+                        checks.add(check("DescribeGroup", group));
+                        checks.add(check("AlterGroup", group));
+                    }
+                    case DELETE -> {
+                        checks.add(check("DescribeGroup", group));
+                        checks.add(check("DeleteGroup", group));
+                    }
+                    default -> {
+                        return Optional.empty();
+                    }
+                }
+            }
+            case TRANSACTIONAL_ID -> {
+                String id = arn("transactional-id", name);
+                switch (operation) {
+                    case DESCRIBE -> checks.add(check("DescribeTransactionalId", id));
+                    case WRITE -> {
+                        checks.add(check("DescribeTransactionalId", id));
+                        checks.add(check("AlterTransactionalId", id));
+                    }
+                    default -> {
+                        return Optional.empty();
+                    }
+                }
+            }
+            default -> {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(checks);
+    }
+
+    private static Check check(String action, String resourceArn) {
+        return new Check(PREFIX + action, resourceArn);
+    }
+
+    private String arn(String kind, String resource) {
+        String base = "arn:aws:kafka:" + region + ":" + account + ":" + kind + "/" + clusterName + "/" + clusterUuid;
+        return resource == null ? base : base + "/" + resource;
+    }
+}

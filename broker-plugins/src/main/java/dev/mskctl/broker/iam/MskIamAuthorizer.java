@@ -1,0 +1,176 @@
+package dev.mskctl.broker.iam;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Endpoint;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.metadata.authorizer.AclMutator;
+import org.apache.kafka.metadata.authorizer.ClusterMetadataAuthorizer;
+import org.apache.kafka.metadata.authorizer.StandardAcl;
+import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
+import org.apache.kafka.server.authorizer.AclCreateResult;
+import org.apache.kafka.server.authorizer.AclDeleteResult;
+import org.apache.kafka.server.authorizer.Action;
+import org.apache.kafka.server.authorizer.AuthorizableRequestContext;
+import org.apache.kafka.server.authorizer.AuthorizationResult;
+import org.apache.kafka.server.authorizer.AuthorizerServerInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local MSK's authorizer, as MSK's: requests on the IAM listener are decided by IAM
+ * policies (Kafka ACLs do not apply to IAM principals); everything else — SCRAM and mTLS
+ * principals, brokers, controllers — by Kafka ACLs through a wrapped {@link StandardAuthorizer},
+ * which also keeps loading ACLs from the KRaft metadata log.
+ *
+ * <p>Broker configs: {@code mskctl.iam.listener}, {@code mskctl.iam.endpoint},
+ * {@code mskctl.iam.token.file}, {@code mskctl.iam.cluster.arn}. Without them it is exactly
+ * StandardAuthorizer.
+ */
+public final class MskIamAuthorizer implements ClusterMetadataAuthorizer {
+    private static final Logger LOG = LoggerFactory.getLogger(MskIamAuthorizer.class);
+    private static final Logger DECISIONS = LoggerFactory.getLogger("kafka.authorizer.logger");
+
+    private final StandardAuthorizer acls = new StandardAuthorizer();
+    private String iamListener;
+    private IamAccess iam;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        acls.configure(configs);
+        Object listener = configs.get("mskctl.iam.listener");
+        if (listener == null) {
+            return;
+        }
+        iamListener = listener.toString();
+        try {
+            LocalAwsApi api = new LocalAwsApi(URI.create(String.valueOf(configs.get("mskctl.iam.endpoint"))),
+                    Path.of(String.valueOf(configs.get("mskctl.iam.token.file"))), Clock.systemUTC());
+            iam = new IamAccess(api, new MskIamActions(String.valueOf(configs.get("mskctl.iam.cluster.arn"))),
+                    Clock.systemUTC());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot configure MSK IAM authorization: " + e.getMessage(), e);
+        }
+        LOG.info("MSK IAM authorization on listener {} for {}", iamListener, iam.actions().clusterArn());
+    }
+
+    private boolean isIam(AuthorizableRequestContext context) {
+        return iam != null && iamListener.equalsIgnoreCase(context.listenerName());
+    }
+
+    @Override
+    public List<AuthorizationResult> authorize(AuthorizableRequestContext context, List<Action> actions) {
+        if (!isIam(context)) {
+            return acls.authorize(context, actions);
+        }
+        String principal = context.principal().getName();
+        List<AuthorizationResult> results = new ArrayList<>(actions.size());
+        for (Action action : actions) {
+            ResourceType type = action.resourcePattern().resourceType();
+            String name = action.resourcePattern().name();
+            Optional<List<MskIamActions.Check>> checks = iam.actions().checks(action.operation(), type, name);
+            PolicyDecision decision = checks.isPresent()
+                    ? iam.decide(principal, checks.get())
+                    : new PolicyDecision(PolicyDecision.Effect.IMPLICIT_DENY,
+                    "MSK IAM has no action for " + action.operation() + " on " + type);
+            results.add(decision.allowed() ? AuthorizationResult.ALLOWED : AuthorizationResult.DENIED);
+            if (decision.allowed()) {
+                DECISIONS.debug("IAM principal {} ALLOWED {} on {} {}: {}", principal, action.operation(), type,
+                        name, decision.reason());
+            } else if (action.logIfDenied()) {
+                DECISIONS.info("IAM principal {} DENIED {} on {} {}: {}", principal, action.operation(), type,
+                        name, decision.reason());
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Kafka asks this for idempotent producers without IDEMPOTENT_WRITE ("WRITE on any topic")
+     * and similar: MSK IAM grants nothing by resource type, so an IAM principal needs the
+     * explicit action (kafka-cluster:WriteDataIdempotently for an idempotent producer).
+     */
+    @Override
+    public AuthorizationResult authorizeByResourceType(AuthorizableRequestContext context, AclOperation op,
+                                                       ResourceType type) {
+        return isIam(context) ? AuthorizationResult.DENIED : acls.authorizeByResourceType(context, op, type);
+    }
+
+    @Override
+    public Map<Endpoint, ? extends CompletionStage<Void>> start(AuthorizerServerInfo serverInfo) {
+        return acls.start(serverInfo);
+    }
+
+    @Override
+    public List<? extends CompletionStage<AclCreateResult>> createAcls(AuthorizableRequestContext context,
+                                                                        List<AclBinding> bindings) {
+        return acls.createAcls(context, bindings);
+    }
+
+    @Override
+    public List<? extends CompletionStage<AclDeleteResult>> deleteAcls(AuthorizableRequestContext context,
+                                                                        List<AclBindingFilter> filters) {
+        return acls.deleteAcls(context, filters);
+    }
+
+    @Override
+    public Iterable<AclBinding> acls(AclBindingFilter filter) {
+        return acls.acls(filter);
+    }
+
+    @Override
+    public int aclCount() {
+        return acls.aclCount();
+    }
+
+    @Override
+    public void setAclMutator(AclMutator aclMutator) {
+        acls.setAclMutator(aclMutator);
+    }
+
+    @Override
+    public AclMutator aclMutatorOrException() {
+        return acls.aclMutatorOrException();
+    }
+
+    @Override
+    public void completeInitialLoad() {
+        acls.completeInitialLoad();
+    }
+
+    @Override
+    public void completeInitialLoad(Exception e) {
+        acls.completeInitialLoad(e);
+    }
+
+    @Override
+    public void loadSnapshot(Map<Uuid, StandardAcl> snapshot) {
+        acls.loadSnapshot(snapshot);
+    }
+
+    @Override
+    public void addAcl(Uuid id, StandardAcl acl) {
+        acls.addAcl(id, acl);
+    }
+
+    @Override
+    public void removeAcl(Uuid id) {
+        acls.removeAcl(id);
+    }
+
+    @Override
+    public void close() throws IOException {
+        acls.close();
+    }
+}
