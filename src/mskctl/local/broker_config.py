@@ -18,6 +18,8 @@ CONTROLLER_PORT = 9095
 JMX_EXPORTER_PORT = 11001
 NODE_EXPORTER_PORT = 11002
 IAM_CALLBACK_HANDLER = "dev.mskctl.broker.iam.IamOAuthBearerValidator"
+IAM_AUTHORIZER = "dev.mskctl.broker.iam.MskIamAuthorizer"
+ACL_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 # Properties a user may not override: they carry the cluster's shape and security.
 MANAGED_PREFIXES = (
@@ -67,6 +69,7 @@ def render(
     truststore: Path,
     data_dir: Path,
     super_users: list[str],
+    iam_token_file: Path | None = None,
 ) -> dict[str, str]:
     host = spec.broker_host(broker_id)
     controllers = controller_ids(spec)
@@ -102,7 +105,7 @@ def render(
         "listener.name.replication.ssl.client.auth": "required",
         "listener.name.controller.ssl.client.auth": "required",
         # Kafka ACLs, as MSK uses them for SCRAM and mTLS principals.
-        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "authorizer.class.name": ACL_AUTHORIZER,
         "super.users": ";".join(f"User:{dn}" for dn in super_users),
         # Fast, clean restarts on a laptop.
         "group.initial.rebalance.delay.ms": "0",
@@ -120,26 +123,43 @@ def render(
         props["listener.name.client_sasl_scram.scram-sha-512.sasl.jaas.config"] = (
             "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         )
-    props |= iam_listener_properties(spec) if "CLIENT_IAM" in listeners else {}
+    if "CLIENT_IAM" in listeners:
+        if iam_token_file is None:
+            raise ValueError("the IAM listener needs the plugin's token file")
+        props |= iam_properties(spec, iam_token_file)
     props |= msk_default_properties(spec.brokers)
     props |= spec.server_properties
     return props
 
 
-def iam_listener_properties(spec: ClusterSpec) -> dict[str, str]:
-    """Where the IAM listener (9098) plugs in: the OAUTHBEARER validator of broker-plugins.
+def iam_properties(spec: ClusterSpec, token_file: Path) -> dict[str, str]:
+    """The IAM listener (9098) and authorizer, both from broker-plugins.
 
     Kafka's built-in OAUTHBEARER validator accepts unsigned tokens, so the listener is
-    never opened without the plugin (``cluster.py`` refuses ``iam`` until it is built).
+    never opened without the plugin. The plugin asks the local AWS API for secrets and
+    policies with a bearer token read from ``token_file``.
     """
+    jaas_options = {
+        # The login module's own (unused) token for the broker side needs a subject.
+        "unsecuredLoginStringClaim_sub": "local-msk-broker",
+        "endpoint": spec.endpoint_url,
+        "tokenFile": str(token_file),
+        "region": spec.region,
+        "clusterArn": spec.arn,
+    }
+    options = " ".join(f'{key}="{value}"' for key, value in jaas_options.items())
     return {
         "listener.name.client_iam.sasl.enabled.mechanisms": "OAUTHBEARER",
         "listener.name.client_iam.oauthbearer.sasl.jaas.config": (
-            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+            f"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required {options};"
         ),
-        "listener.name.client_iam.oauthbearer.sasl.server.callback.handler.class": (
-            IAM_CALLBACK_HANDLER
-        ),
+        "listener.name.client_iam.oauthbearer.sasl.server.callback.handler.class": IAM_CALLBACK_HANDLER,
+        # IAM principals are authorized by IAM policies, everyone else by Kafka ACLs.
+        "authorizer.class.name": IAM_AUTHORIZER,
+        "mskctl.iam.listener": "CLIENT_IAM",
+        "mskctl.iam.endpoint": spec.endpoint_url,
+        "mskctl.iam.token.file": str(token_file),
+        "mskctl.iam.cluster.arn": spec.arn,
     }
 
 

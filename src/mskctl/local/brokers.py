@@ -80,6 +80,7 @@ def write_configs(spec: ClusterSpec, paths: ClusterPaths, ids: Identities) -> No
             truststore=paths.ca_bundle,
             data_dir=paths.broker_data(b),
             super_users=super_users,
+            iam_token_file=paths.iam_token if spec.client_auth.iam else None,
         )
         target = paths.broker_properties(b)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +152,13 @@ def java_command(
     ]
 
 
+def plugin_classpath(spec: ClusterSpec) -> list[Path]:
+    """broker-plugins for clusters with IAM access control (built by `up`, see install)."""
+    from mskctl.local import install
+
+    return [install.broker_plugins_jar(spec.kafka_version)] if spec.client_auth.iam else []
+
+
 def finish_cds_archive(dist: Path) -> None:
     building = Path(f"{cds_archive(dist)}.building")
     if building.exists() and building.stat().st_size > 0:
@@ -165,15 +173,13 @@ def broker_pid(paths: ClusterPaths, broker_id: int) -> int | None:
     return processes.running_pid(paths.broker_pid(broker_id), marker(paths, broker_id))
 
 
-def start_broker(
-    spec: ClusterSpec, paths: ClusterPaths, broker_id: int, java: Path, dist: Path
-) -> int:
+def start_broker(spec: ClusterSpec, paths: ClusterPaths, broker_id: int, java: Path, dist: Path) -> int:
     if (pid := broker_pid(paths, broker_id)) is not None:
         return pid
     log_dir = paths.broker_log(broker_id).parent
     log_dir.mkdir(parents=True, exist_ok=True)
     return processes.start_detached(
-        java_command(spec, paths, broker_id, java, dist),
+        java_command(spec, paths, broker_id, java, dist, plugin_classpath(spec)),
         pid_file=paths.broker_pid(broker_id),
         log_file=log_dir / "stdout.log",
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import sys
 import time
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mskctl.errors import LocalClusterError, PrerequisiteError, UsageError
+from mskctl.errors import LocalClusterError, UsageError
 from mskctl.local import broker_config, brokers, health, install, node_exporter, processes
 from mskctl.local.network import port_is_free, taken_ports
 from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
@@ -154,14 +156,14 @@ def plan_spec(request: UpRequest) -> tuple[ClusterSpec, bool]:
     return spec, True
 
 
-def _require_iam_plugin(spec: ClusterSpec) -> None:
-    if not spec.client_auth.iam:
+def ensure_iam_token(paths: ClusterPaths) -> None:
+    """The secret the brokers' IAM plugin shows the local AWS API (created once, mode 0600)."""
+    if paths.iam_token.exists():
         return
-    raise PrerequisiteError(
-        "IAM access control (port 9098) needs the mskctl broker plugin, "
-        "which this version does not ship yet.",
-        hint="Leave out iam from --client-auth for now (default: scram,tls).",
-    )
+    paths.iam_token.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(paths.iam_token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(32))
 
 
 # ---- emulator -------------------------------------------------------------------------
@@ -219,11 +221,14 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
     validate_name(request.name)
     spec, created = plan_spec(request)
     paths = ClusterPaths.for_name(spec.name)
-    _require_iam_plugin(spec)
     java = install.find_java()
     if not install.kafka_installed(spec.kafka_version):
         progress(f"Downloading Apache Kafka {spec.kafka_version} from Maven Central (once)")
     dist = install.ensure_kafka(spec.kafka_version)
+    if spec.client_auth.iam:
+        if not install.broker_plugins_jar(spec.kafka_version).exists():
+            progress("Building broker-plugins (MSK IAM on 9098) with Maven (once)")
+        install.ensure_broker_plugins(spec.kafka_version)
 
     stopped = [b for b in spec.broker_ids() if brokers.broker_pid(paths, b) is None]
     emulator_down = emulator_pid(paths) is None
@@ -235,6 +240,7 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
     if created:
         save_spec(spec, paths.spec)
     progress("Preparing certificates and broker configuration")
+    ensure_iam_token(paths)
     ids = brokers.issue_identities(spec, paths)
     brokers.write_configs(spec, paths, ids)
     if any(not brokers.is_formatted(paths, b) for b in spec.broker_ids()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -95,3 +96,66 @@ def ensure_kafka(kafka_version: str, *, quiet: bool = True) -> Path:
     (dist / COMPLETE_MARKER).write_text(kafka_version + "\n")
     shutil.rmtree(build, ignore_errors=True)
     return dist
+
+
+# ---- broker-plugins (MSK IAM on 9098) --------------------------------------------------
+def plugin_sources() -> Path:
+    """The broker-plugins Maven project: the repository's, or the copy shipped in the wheel."""
+    in_repo = Path(__file__).resolve().parents[3] / "broker-plugins"
+    if (in_repo / "pom.xml").exists():
+        return in_repo
+    shipped = Path(str(resources.files("mskctl.local") / "broker-plugins"))
+    if (shipped / "pom.xml").exists():
+        return shipped
+    raise PrerequisiteError(
+        "The broker-plugins sources (MSK IAM for the local brokers) are not where mskctl expects them.",
+        hint="Reinstall mskctl, or run from a checkout of its repository.",
+    )
+
+
+def _sources_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted([root / "pom.xml", *(root / "src" / "main").rglob("*.java")]):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def broker_plugins_jar(kafka_version: str) -> Path:
+    """Where the plugin jar built from the current sources for this Kafka release lives."""
+    return cache_home() / "plugins" / f"{kafka_version}-{_sources_digest(plugin_sources())}" / (
+        "mskctl-broker-plugins.jar"
+    )
+
+
+def ensure_broker_plugins(kafka_version: str) -> Path:
+    """Build broker-plugins once per source version and Kafka release (Maven, tests skipped)."""
+    jar = broker_plugins_jar(kafka_version)
+    if jar.exists():
+        return jar
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise PrerequisiteError(
+            "Maven (mvn) is needed to build the local MSK's IAM plugin and is not on PATH.",
+            hint="Install Maven (Debian: apt-get install maven), or leave iam out of --client-auth.",
+        )
+    build = cache_home() / "plugins" / f".build-{jar.parent.name}"
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(plugin_sources(), build, ignore=shutil.ignore_patterns("target"))
+    log = build / "maven.log"
+    command = [mvn, "-B", "-q", "-C", "package", "-DskipTests",
+               f"-Dmaven.repo.local={cache_home() / 'maven'}", f"-Dkafka.version={kafka_version}"]
+    with log.open("w") as out:
+        result = subprocess.run(command, cwd=build, stdout=out, stderr=subprocess.STDOUT, check=False)
+    built = build / "target" / "mskctl-broker-plugins.jar"
+    if result.returncode != 0 or not built.exists():
+        tail = "\n".join(log.read_text().splitlines()[-8:])
+        raise PrerequisiteError(
+            f"Building broker-plugins for Kafka {kafka_version} failed (mvn exit {result.returncode}). "
+            f"Last lines of {log}:\n{tail}",
+            hint="Check that Maven Central is reachable; the sources are in broker-plugins/.",
+        )
+    jar.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, jar)
+    shutil.rmtree(build, ignore_errors=True)
+    return jar

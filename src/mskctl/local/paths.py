@@ -81,6 +81,11 @@ class ClusterPaths:
         return self.emulator_dir / "admin-credentials.json"
 
     @property
+    def iam_token(self) -> Path:
+        """Bearer token the brokers' IAM plugin presents to the local AWS API."""
+        return self.emulator_dir / "iam-plugin.token"
+
+    @property
     def scram_associations(self) -> Path:
         return self.emulator_dir / "scram-associations.json"
 

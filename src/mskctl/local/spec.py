@@ -36,7 +36,7 @@ class ClientBroker(StrEnum):
 class ClientAuth(BaseModel):
     """MSK's ``ClientAuthentication``: which ways a client may prove who it is."""
 
-    iam: bool = False
+    iam: bool = True
     scram: bool = True
     tls: bool = True  # mutual TLS, client certificates from the local private CA
     unauthenticated: bool = False

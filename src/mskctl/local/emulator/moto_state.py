@@ -15,6 +15,7 @@ import os
 import pickle
 import secrets
 import string
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,51 @@ def kms_key(spec: ClusterSpec, key_id: str) -> Any | None:
 def random_password(length: int = 32) -> str:
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# ---- IAM for the brokers' IAM plugin --------------------------------------------------
+def identity_for_access_key(spec: ClusterSpec, access_key_id: str) -> dict[str, str] | None:
+    """Whose access key this is (an IAM user's, or an unexpired STS session's), with its secret."""
+    iam = iam_backend(spec)
+    for user in iam.users.values():
+        for key in user.access_keys:
+            if key.access_key_id == access_key_id and key.status == "Active":
+                return {"principalArn": user.arn, "secretAccessKey": key.secret_access_key}
+    sts = get_backend("sts")[spec.account_id]["aws"]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for session in sts.assumed_roles:
+        if session.access_key_id == access_key_id and session.expiration > now:
+            return {"principalArn": session.arn, "secretAccessKey": session.secret_access_key,
+                    "sessionToken": session.session_token}
+    return None
+
+
+def _documents(holder: Any) -> list[str]:
+    """Inline and attached managed policy documents of a user, group or role."""
+    docs = [doc if isinstance(doc, str) else json.dumps(doc) for doc in holder.policies.values()]
+    for managed in holder.managed_policies.values():
+        docs += [v.document for v in managed.versions if v.version_id == managed.default_version_id]
+    return docs
+
+
+def policies_for_principal(spec: ClusterSpec, principal_arn: str) -> dict[str, Any] | None:
+    """The identity policies of a user (with its groups') or of an assumed role, and the cluster policy."""
+    iam = iam_backend(spec)
+    resource = principal_arn.split(":", 5)[-1]
+    documents: list[str] | None = None
+    if resource.startswith("user/"):
+        user = next((u for u in iam.users.values() if u.arn == principal_arn), None)
+        if user is not None:
+            documents = _documents(user)
+            for group in iam.get_groups_for_user(user.name):
+                documents += _documents(group)
+    elif resource.startswith("assumed-role/"):
+        role_name = resource.split("/")[1]
+        role = next((r for r in iam.roles.values() if r.name == role_name), None)
+        if role is not None:
+            documents = _documents(role)
+    if documents is None:
+        return None
+    kafka = get_backend("kafka")[spec.account_id][spec.region]
+    cluster_policy = kafka.policies.get(spec.arn, {}).get("policy") or None
+    return {"identityPolicies": documents, "clusterPolicy": cluster_policy}

@@ -5,11 +5,13 @@ Run as ``python -m mskctl.local.emulator CLUSTER_DIR``; ``mskctl local up`` does
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import signal
 import sys
 import threading
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from mskctl.local.spec import EMULATOR_PORT, ClusterSpec, load_spec
 
 log = logging.getLogger("mskctl.emulator")
 HEALTH_PATH = "/mskctl/health"
+IAM_PREFIX = "/mskctl/iam/"
 AUTOSAVE_INTERVAL = 15.0
 
 
@@ -40,21 +43,50 @@ def signing_service(environ: dict[str, Any]) -> str | None:
 
 
 class EmulatorApp:
-    def __init__(self, spec: ClusterSpec, msk: LocalMskApi, moto_app: Any) -> None:
+    def __init__(self, spec: ClusterSpec, msk: LocalMskApi, moto_app: Any, iam_token: bytes | None) -> None:
         self.spec = spec
         self.msk = msk
         self.moto_app = moto_app
+        self.iam_token = iam_token
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             return self._json(start_response, 200, {"clusterArn": self.spec.arn, "ok": True})
+        if path.startswith(IAM_PREFIX):
+            return self._serve_iam(environ, start_response, path)
         if signing_service(environ) == "kafka":
             matched = LocalMskApi.match(environ.get("REQUEST_METHOD", "GET"), path)
             if matched:
                 operation, params = matched
                 return self._serve_msk(environ, start_response, operation, params)
         return self.moto_app(environ, start_response)
+
+    def _serve_iam(self, environ: dict[str, Any], start_response: Any, path: str) -> Any:
+        """What the brokers' IAM plugin asks: an access key's owner and secret, a principal's policies.
+
+        Only callers holding the cluster's plugin token (a 0600 file) get answers: these
+        responses carry secret keys.
+        """
+        presented = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").encode()
+        if not (self.iam_token and hmac.compare_digest(presented, self.iam_token)):
+            return self._json(start_response, 403, {"message": "forbidden"})
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self._json(start_response, 405, {"message": "POST only"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        except (ValueError, json.JSONDecodeError):
+            return self._json(start_response, 400, {"message": "body must be JSON"})
+        if path == IAM_PREFIX + "identity":
+            found = moto_state.identity_for_access_key(self.spec, str(body.get("accessKeyId", "")))
+        elif path == IAM_PREFIX + "policies":
+            found = moto_state.policies_for_principal(self.spec, str(body.get("principalArn", "")))
+        else:
+            return self._json(start_response, 404, {"message": "unknown IAM plugin call"})
+        if found is None:
+            return self._json(start_response, 404, {"message": "not found"})
+        return self._json(start_response, 200, found)
 
     def _serve_msk(self, environ: dict[str, Any], start_response: Any, operation: str,
                    params: dict[str, str]) -> Any:
@@ -85,8 +117,7 @@ class EmulatorApp:
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         if error_type:
             headers.append(("x-amzn-ErrorType", error_type))
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}.get(status, "Error")
-        start_response(f"{status} {reason}", headers)
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [data]
 
 
@@ -109,7 +140,8 @@ def serve(cluster_dir: Path) -> None:
         broker_running=lambda b: brokers.broker_pid(paths, b) is not None,
         data_volume_key_arn=key_arn,
     )
-    app = EmulatorApp(spec, msk, DomainDispatcherApplication(create_backend_app))
+    iam_token = paths.iam_token.read_bytes().strip() if paths.iam_token.exists() else None
+    app = EmulatorApp(spec, msk, DomainDispatcherApplication(create_backend_app), iam_token)
     server = make_server(spec.emulator_host, EMULATOR_PORT, app, threaded=True)
 
     stopping = threading.Event()

@@ -14,6 +14,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.metrics.Monitorable;
+import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.metadata.authorizer.AclMutator;
 import org.apache.kafka.metadata.authorizer.ClusterMetadataAuthorizer;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@code mskctl.iam.token.file}, {@code mskctl.iam.cluster.arn}. Without them it is exactly
  * StandardAuthorizer.
  */
-public final class MskIamAuthorizer implements ClusterMetadataAuthorizer {
+public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monitorable {
     private static final Logger LOG = LoggerFactory.getLogger(MskIamAuthorizer.class);
     private static final Logger DECISIONS = LoggerFactory.getLogger("kafka.authorizer.logger");
 
@@ -105,6 +107,12 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer {
     public AuthorizationResult authorizeByResourceType(AuthorizableRequestContext context, AclOperation op,
                                                        ResourceType type) {
         return isIam(context) ? AuthorizationResult.DENIED : acls.authorizeByResourceType(context, op, type);
+    }
+
+    /** StandardAuthorizer records its metrics through these; without them it fails on first use. */
+    @Override
+    public void withPluginMetrics(PluginMetrics metrics) {
+        acls.withPluginMetrics(metrics);
     }
 
     @Override
