@@ -20,8 +20,8 @@ def test_get_bootstrap_brokers_returns_one_string_per_enabled_mode(msk):
     hosts = [msk.spec.broker_host(b) for b in msk.spec.broker_ids()]
     assert result["BootstrapBrokerStringTls"] == ",".join(f"{h}:9094" for h in hosts)
     assert result["BootstrapBrokerStringSaslScram"] == ",".join(f"{h}:9096" for h in hosts)
+    assert result["BootstrapBrokerStringSaslIam"] == ",".join(f"{h}:9098" for h in hosts)
     assert "BootstrapBrokerString" not in result  # plaintext off, as ClientBroker=TLS
-    assert "BootstrapBrokerStringSaslIam" not in result
 
 
 def test_describe_cluster_v2_reports_the_running_configuration(msk):
@@ -35,7 +35,7 @@ def test_describe_cluster_v2_reports_the_running_configuration(msk):
     assert provisioned["EncryptionInfo"]["EncryptionInTransit"] == {"ClientBroker": "TLS", "InCluster": True}
     auth = provisioned["ClientAuthentication"]
     assert auth["Sasl"]["Scram"]["Enabled"] is True
-    assert auth["Sasl"]["Iam"]["Enabled"] is False
+    assert auth["Sasl"]["Iam"]["Enabled"] is True
     assert auth["Tls"]["Enabled"] is True
     assert auth["Unauthenticated"]["Enabled"] is False
     key_arn = provisioned["EncryptionInfo"]["EncryptionAtRest"]["DataVolumeKMSKeyId"]

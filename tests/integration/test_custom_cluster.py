@@ -82,6 +82,13 @@ def test_without_acls_a_scram_user_is_denied_when_allow_everyone_is_false(harden
     )
 
 
+def test_iam_port_is_closed_when_iam_auth_is_off(hardened):
+    spec, _, env = hardened
+    with pytest.raises(OSError):
+        socket.create_connection((spec.broker_host(1), 9098), timeout=2).close()
+    assert "MSK_BOOTSTRAP_SERVERS_IAM" not in env
+
+
 def test_tls_plaintext_opens_9092_and_reports_it_in_bootstrap_brokers(hardened):
     spec, _, env = hardened
     socket.create_connection((spec.broker_host(1), 9092), timeout=5).close()

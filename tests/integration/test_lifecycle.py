@@ -169,3 +169,23 @@ def _get(url: str) -> str | None:
             return response.read().decode()
     except OSError:
         return None
+
+
+def test_aws_api_down_fails_iam_authentication_but_scram_and_tls_keep_serving(msk, unique):
+    from mskctl.local import processes
+    from tests.integration.iam_helpers import admin_iam_config, authentication_error
+
+    topic = f"apidown-{unique}"
+    create_topic(msk.tls_config(), topic)
+    assert processes.stop(msk.paths.emulator_pid, str(msk.paths.root), timeout=20)
+    try:
+        # Cached answers last a few seconds; after that the plugin cannot ask and must refuse.
+        time.sleep(6)
+        error = authentication_error(admin_iam_config(msk))
+        assert error is not None
+        from tests.integration.kafka_helpers import can_produce
+
+        assert can_produce(msk.tls_config(), topic) is None
+    finally:
+        mskctl("local", "up", "--name", "itest", "--quiet")
+    assert authentication_error(admin_iam_config(msk)) is None

@@ -21,7 +21,7 @@ def handshake(host: str, port: int, context: ssl.SSLContext, server_hostname: st
         pass
 
 
-@pytest.mark.parametrize("port", [9094, 9096])
+@pytest.mark.parametrize("port", [9094, 9096, 9098])
 def test_client_listeners_present_a_certificate_that_verifies_against_the_ca(msk, port):
     context = ssl.create_default_context(cafile=msk.ca)
     for broker in msk.spec.broker_ids():
@@ -43,11 +43,6 @@ def test_certificate_of_one_broker_does_not_verify_for_another_address(msk):
 def test_plaintext_port_is_closed_when_client_broker_encryption_is_tls(msk):
     with pytest.raises(OSError):
         socket.create_connection((msk.spec.broker_host(1), 9092), timeout=2).close()
-
-
-def test_iam_port_is_closed_when_iam_auth_is_off(msk):
-    with pytest.raises(OSError):
-        socket.create_connection((msk.spec.broker_host(1), 9098), timeout=2).close()
 
 
 def test_mutual_tls_client_produces_with_hostname_verification(msk, unique):
