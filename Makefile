@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka node-exporter demo test unit lint bench clean down
+.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench clean down
 
 help:
 	@echo "make demo    start the local MSK and show it working"
@@ -49,11 +49,17 @@ lint: install
 unit: install
 	@$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
 
-test: kafka lint
+# JUnit tests of broker-plugins (token validation, policy evaluation, action map), then pytest.
+plugin-test:
+	@cd broker-plugins && set -o pipefail && mvn -B -C test -Dmaven.repo.local=$(HOME)/.cache/mskctl/maven \
+	  | grep -E "Tests run:|BUILD|ERROR"
+
+test: kafka lint plugin-test
 	@$(BIN)/pytest tests $(PYTEST_ARGS)
 
 bench: kafka
 	@$(BIN)/python bench/local_up.py
+	@$(BIN)/python bench/iam_vs_scram.py
 
 down: install
 	@$(BIN)/mskctl local down

@@ -5,34 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import botocore.credentials
-from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
 from confluent_kafka import KafkaError
 from confluent_kafka.admin import AdminClient
 
+from mskctl.auth.iam import StaticCredentialProvider, oauth_callback
 from tests.integration.kafka_helpers import QUIET
 
 
-class StaticCredentials(botocore.credentials.CredentialProvider):
-    METHOD = "mskctl-tests"
-
-    def __init__(self, key_id: str, secret: str, token: str | None = None) -> None:
-        super().__init__()
-        self._credentials = botocore.credentials.Credentials(key_id, secret, token)
-
-    def load(self) -> botocore.credentials.Credentials:
-        return self._credentials
-
-
 def token_callback(region: str, key_id: str, secret: str, token: str | None = None) -> Callable:
-    provider = StaticCredentials(key_id, secret, token)
-
-    def oauth_cb(_config: str) -> tuple[str, float]:
-        generate = MSKAuthTokenProvider.generate_auth_token_from_credentials_provider
-        value, expiry_ms = generate(region, provider)
-        return value, expiry_ms / 1000
-
-    return oauth_cb
+    return oauth_callback(region, StaticCredentialProvider(key_id, secret, token))
 
 
 def iam_config(msk, oauth_cb: Callable, **extra: object) -> dict:

@@ -1,0 +1,1 @@
+"""Turning credentials into Kafka client settings, one module per MSK auth mode."""
