@@ -66,6 +66,7 @@ def test_list_shows_the_running_cluster(msk):
         (["local", "up", "--name", "new1", "--kafka-version", "2.8.1"], "not one the local MSK runs"),
         (["local", "up", "--name", "new1", "--client-broker", "SOMETIMES"], "not one of MSK's values"),
         (["local", "up", "--name", "bad name"], "is not valid"),
+        (["local", "up", "-n", "new1", "--kafka-version", "4.0.x", "--client-auth", "iam"], "needs Kafka"),
     ],
 )
 def test_bad_up_flags_give_a_message_and_hint_without_traceback(msk, args, expected):
@@ -82,3 +83,13 @@ def test_configuration_that_sets_managed_keys_is_refused(msk, tmp_path):
     out = run("local", "up", "--name", "new2", "--configuration", str(config))
     assert out.returncode == 2
     assert "listeners" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_failed_maven_download_names_the_version_and_the_log(msk, tmp_path):
+    env = dict(os.environ, MSKCTL_CACHE=str(tmp_path))
+    command = [sys.executable, "-m", "mskctl.cli.main", "local", "install", "--kafka-version", "4.1.99"]
+    out = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert out.returncode == 3
+    assert "Downloading Apache Kafka 4.1.99 from Maven Central failed" in out.stderr
+    assert "maven.log" in out.stderr and "hint:" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -19,7 +19,8 @@ def spec_for(brokers: int = 3, auth: str = "scram,tls", overrides: dict[str, str
 
 def render(spec, broker_id: int = 1) -> dict[str, str]:
     return broker_config.render(spec, broker_id, keystore=Path("/k.pem"), truststore=Path("/ca.pem"),
-                                data_dir=Path("/data"), super_users=["CN=b-1", "CN=op"])
+                                data_dir=Path("/data"), super_users=["CN=b-1", "CN=op"],
+                                iam_token_file=Path("/iam.token"))
 
 
 def test_msk_defaults_are_applied():
@@ -75,9 +76,20 @@ def test_tls_client_auth_is_required_for_mtls_and_requested_with_unauthenticated
 
 
 def test_iam_listener_uses_the_broker_plugin_never_the_unsecured_validator():
-    props = render(spec_for(auth="iam,scram"))
+    spec = spec_for(auth="iam,scram")
+    props = render(spec)
     handler = props["listener.name.client_iam.oauthbearer.sasl.server.callback.handler.class"]
     assert handler == broker_config.IAM_CALLBACK_HANDLER
+    assert props["authorizer.class.name"] == broker_config.IAM_AUTHORIZER
+    jaas = props["listener.name.client_iam.oauthbearer.sasl.jaas.config"]
+    assert f'clusterArn="{spec.arn}"' in jaas and 'tokenFile="/iam.token"' in jaas
+    assert props["mskctl.iam.listener"] == "CLIENT_IAM"
+
+
+def test_clusters_without_iam_keep_the_plain_acl_authorizer():
+    props = render(spec_for(auth="scram,tls"))
+    assert props["authorizer.class.name"] == broker_config.ACL_AUTHORIZER
+    assert not any(key.startswith("mskctl.") for key in props)
 
 
 def test_managed_keys_are_rejected_as_overrides():

@@ -72,3 +72,10 @@ def test_kafka_versions_accept_msk_names_and_exact_releases():
 def test_zookeeper_era_or_unknown_versions_are_refused(version):
     with pytest.raises(UsageError, match="not one the local MSK runs"):
         resolve_kafka_version(version)
+
+
+def test_iam_plugin_needs_kafka_41_or_newer():
+    from mskctl.local.cluster import supports_iam_plugin
+
+    assert supports_iam_plugin("4.1.1") and supports_iam_plugin("4.2.0")
+    assert not supports_iam_plugin("4.0.1") and not supports_iam_plugin("3.9.1")

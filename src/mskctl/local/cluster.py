@@ -79,6 +79,14 @@ def _free_slot(name: str) -> int:
                             hint="Remove one with `mskctl local down --wipe --name NAME`.")
 
 
+IAM_MIN_KAFKA = (4, 1)
+
+
+def supports_iam_plugin(apache_version: str) -> bool:
+    major, minor = (int(part) for part in apache_version.split(".")[:2])
+    return (major, minor) >= IAM_MIN_KAFKA
+
+
 def _configuration(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
@@ -132,6 +140,15 @@ def plan_spec(request: UpRequest) -> tuple[ClusterSpec, bool]:
 
     msk_version, apache_version = resolve_kafka_version(request.kafka_version)
     client_auth = ClientAuth.parse(request.client_auth) if request.client_auth else ClientAuth()
+    if client_auth.iam and not supports_iam_plugin(apache_version):
+        if request.client_auth:
+            raise UsageError(
+                f"IAM access control on the local MSK needs Kafka {'.'.join(map(str, IAM_MIN_KAFKA))} "
+                f"or newer (the broker plugin builds against that authorizer API); "
+                f"{msk_version} is older.",
+                hint="Use --kafka-version 4.1.x, or --client-auth scram,tls for this version.",
+            )
+        client_auth = client_auth.model_copy(update={"iam": False})
     try:
         client_broker = ClientBroker(request.client_broker or "TLS")
     except ValueError:
