@@ -14,7 +14,7 @@ from typing import Any
 from mskctl.local import brokers as broker_procs
 from mskctl.local import node_exporter
 from mskctl.local.emulator import moto_state, wire
-from mskctl.local.emulator.scram import MAX_SECRETS_PER_CALL, ScramAssociations
+from mskctl.local.emulator.scram import MAX_SECRETS_PER_CALL, Rejection, ScramAssociations
 from mskctl.local.paths import ClusterPaths
 from mskctl.local.spec import ClusterSpec
 
@@ -226,14 +226,13 @@ class LocalMskApi:
 
     def _batch_associate_scram_secret(self, body: dict[str, Any]) -> dict[str, Any]:
         self._require_scram()
-        rejected = self.scram.associate(self._secret_list(body))
-        return {"ClusterArn": self.spec.arn, "UnprocessedScramSecrets": [
-            {"SecretArn": r.secret_arn, "ErrorCode": r.code, "ErrorMessage": r.message}
-            for r in rejected]}
+        return self._scram_batch_result(self.scram.associate(self._secret_list(body)))
 
     def _batch_disassociate_scram_secret(self, body: dict[str, Any]) -> dict[str, Any]:
         self._require_scram()
-        rejected = self.scram.disassociate(self._secret_list(body))
+        return self._scram_batch_result(self.scram.disassociate(self._secret_list(body)))
+
+    def _scram_batch_result(self, rejected: list[Rejection]) -> dict[str, Any]:
         return {"ClusterArn": self.spec.arn, "UnprocessedScramSecrets": [
             {"SecretArn": r.secret_arn, "ErrorCode": r.code, "ErrorMessage": r.message}
             for r in rejected]}

@@ -1,0 +1,32 @@
+"""Usage mistakes get click's usage message and exit code 2, never an 'internal error'."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mskctl.cli.main", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["local", "up", "--brokers", "9"], "Invalid value for '--brokers'"),
+        (["local", "env", "--shell", "zsh"], "Invalid value for '--shell'"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_bad_flags_are_usage_errors(args, expected):
+    out = run(*args)
+    assert out.returncode == 2
+    assert expected in out.stderr
+    assert "internal error" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_version_prints_and_exits_zero():
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.startswith("mskctl ")
