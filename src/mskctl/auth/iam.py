@@ -54,3 +54,21 @@ def librdkafka_settings(bootstrap_servers: str, ca_location: str | None, callbac
     if ca_location:
         settings["ssl.ca.location"] = ca_location
     return settings
+
+
+def role_callback(region: str, role_arn: str, session_name: str = "mskctl") -> OAuthCallback:
+    """Tokens signed with credentials of an assumed role (STS, through AWS_ENDPOINT_URL when set)."""
+
+    def callback(_oauthbearer_config: str) -> tuple[str, float]:
+        token, expiry_ms = MSKAuthTokenProvider.generate_auth_token_from_role_arn(region, role_arn, session_name)
+        return token, expiry_ms / 1000
+
+    return callback
+
+
+def profile_callback(region: str, aws_profile: str) -> OAuthCallback:
+    def callback(_oauthbearer_config: str) -> tuple[str, float]:
+        token, expiry_ms = MSKAuthTokenProvider.generate_auth_token_from_profile(region, aws_profile)
+        return token, expiry_ms / 1000
+
+    return callback

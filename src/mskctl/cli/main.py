@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 
 import typer
 
 from mskctl import __version__
+from mskctl.cli.admin import cluster_app, topics_app
+from mskctl.cli.config import app as config_app
+from mskctl.cli.data import consume, produce
 from mskctl.cli.local import app as local_app
 from mskctl.cli.output import err_console
 from mskctl.errors import MskctlError
@@ -20,6 +24,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(local_app, name="local")
+app.add_typer(topics_app, name="topics")
+app.add_typer(cluster_app, name="cluster")
+app.add_typer(config_app, name="config")
+app.command()(produce)
+app.command()(consume)
 
 _state = {"debug": False}
 
@@ -37,6 +46,14 @@ def root(
                                  help="Print the version and exit."),
 ) -> None:
     _state["debug"] = debug
+    if debug:
+        # mskctl's own logs and librdkafka's (never secrets: neither logs passwords or tokens).
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for name in ("mskctl", "mskctl.librdkafka"):
+            logger = logging.getLogger(name)
+            logger.addHandler(handler)
+            logger.setLevel(logging.DEBUG)
 
 
 def main() -> None:

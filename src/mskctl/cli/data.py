@@ -1,0 +1,236 @@
+"""``mskctl produce`` and ``mskctl consume``: kcat-like, for every MSK auth mode."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, TopicPartition
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from mskctl.cli import options as o
+from mskctl.cli.output import err_console, print_json
+from mskctl.errors import MskctlError, UsageError
+
+
+def _values(values: list[str], file: Path | None, count: int | None) -> Iterator[str]:
+    if values:
+        yield from values
+    elif file is not None:
+        try:
+            with file.open() as handle:
+                for line in handle:
+                    yield line.rstrip("\n")
+        except OSError as exc:
+            raise UsageError(f"Cannot read {file}: {exc.strerror}.", hint="Give a readable file of lines.") from None
+    elif not sys.stdin.isatty() and count is None:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        for i in range(count or 1):  # seed 001's test messages
+            yield json.dumps({"message_id": i, "timestamp": time.time(), "source": "mskctl"})
+
+
+def _headers(pairs: list[str]) -> list[tuple[str, bytes]]:
+    headers = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--header {pair!r} is not KEY=VALUE.", hint="Example: --header source=billing")
+        headers.append((key, value.encode()))
+    return headers
+
+
+def produce(
+    topic: Annotated[str, typer.Argument(help="Topic to write to.")],
+    values: Annotated[list[str] | None, typer.Argument(help="Values; else --file, stdin, or -n generated.")] = None,
+    count: Annotated[int | None, typer.Option("--count", "-n", min=1, help="How many (generated) records.")] = None,
+    interval: Annotated[float, typer.Option("--interval", min=0, help="Seconds between records.")] = 0.0,
+    key: Annotated[str | None, typer.Option("--key", "-k", help="Record key.")] = None,
+    header: Annotated[list[str] | None, typer.Option("--header", "-H", help="KEY=VALUE, repeatable.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="A file with one value per line.")] = None,
+    value_format: Annotated[str, typer.Option("--format", help="raw or json (validated).")] = "raw",
+    no_idempotence: Annotated[bool, typer.Option("--no-idempotence", help="Plain acks=all producer.")] = False,
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.")] = "table",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
+    region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,
+    aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None, allow_plaintext: o.AllowPlaintext = False,
+) -> None:
+    """Write records (acks=all, idempotent by default) and report count, bytes, rate and latency."""
+    if value_format not in ("raw", "json"):
+        raise UsageError(f"--format {value_format!r} is not raw or json.")
+    conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
+                        role_arn, allow_plaintext)
+    producer = conn.producer(**({"enable.idempotence": False} if no_idempotence else {}))
+    headers = _headers(header or [])
+    latencies: list[float] = []
+    errors: list[str] = []
+    sent = size = 0
+    total = len(values) if values else count
+    show_progress = not quiet and err_console.is_terminal and (total or 0) > 1
+    progress = Progress(TextColumn("producing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err_console, disable=not show_progress)
+    started = time.perf_counter()
+    with progress:
+        task = progress.add_task("produce", total=total)
+
+        def delivered(err: KafkaError | None, _msg: object, sent_at: float) -> None:
+            if err is not None:
+                errors.append(str(err))
+            else:
+                latencies.append(time.perf_counter() - sent_at)
+            progress.advance(task)
+
+        for number, value in enumerate(_values(values or [], file, count), start=1):
+            if value_format == "json":
+                try:
+                    json.loads(value)
+                except ValueError as exc:
+                    producer.flush(60)  # what came before is delivered, never dropped
+                    raise UsageError(f"Record {number} is not JSON ({exc}); the {number - 1} before it were sent.",
+                                     hint="Fix that line, or use --format raw to send it as is.") from None
+            payload = value.encode()
+            now = time.perf_counter()
+            while True:
+                try:
+                    producer.produce(topic, payload, key=key.encode() if key else None, headers=headers,
+                                     on_delivery=lambda e, m, t=now: delivered(e, m, t))
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+            sent += 1
+            size += len(payload)
+            producer.poll(0)
+            if interval:
+                time.sleep(interval)
+        unflushed = producer.flush(60)
+    elapsed = time.perf_counter() - started
+    if unflushed:
+        errors.append(f"{unflushed} record(s) not delivered within 60 s")
+    summary = _produce_summary(topic, conn.mode.value, sent, size, elapsed, latencies, errors)
+    if output == "json":
+        print_json(summary)
+    elif not quiet:
+        err_console.print(
+            f"{summary['delivered']}/{sent} records, {size} bytes to {topic} over {conn.mode.value} in {elapsed:.2f}s "
+            f"({summary['recordsPerSecond']:.0f}/s); delivery latency p50 {summary['latencyMs']['p50']} ms, "
+            f"p99 {summary['latencyMs']['p99']} ms", highlight=False)
+        for error in sorted(set(errors)):
+            err_console.print(f"[red]failed:[/] {error} ({errors.count(error)}x)", highlight=False)
+    if errors:
+        raise MskctlError(f"{len(errors)} record(s) failed: {errors[0]}", hint=_hint_for(errors[0], conn.mode.value))
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+
+def _produce_summary(topic: str, mode: str, sent: int, size: int, elapsed: float, latencies: list[float],
+                     errors: list[str]) -> dict:
+    return {"topic": topic, "auth": mode, "sent": sent, "delivered": len(latencies), "failed": len(errors),
+            "bytes": size, "seconds": round(elapsed, 3),
+            "recordsPerSecond": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+            "latencyMs": {"p50": _percentile(latencies, 0.5), "p99": _percentile(latencies, 0.99)},
+            "errors": sorted(set(errors))}
+
+
+def _hint_for(error: str, mode: str) -> str:
+    if "AUTHORIZATION" in error.upper() or "authorization" in error:
+        return ("The principal lacks permission: for IAM add kafka-cluster:WriteData/DescribeTopic on the topic "
+                "(and WriteDataIdempotently on the cluster); for SCRAM/mTLS add a WRITE ACL.")
+    if "timed out" in error.lower():
+        return f"Brokers did not answer in time: run `mskctl doctor --auth {mode}` to find the broken link."
+    return f"Run `mskctl doctor --auth {mode}` for a step-by-step check."
+
+
+def consume(
+    topic: Annotated[str, typer.Argument(help="Topic to read.")],
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Consumer group (commits offsets).")] = None,
+    partition: Annotated[int | None, typer.Option("--partition", help="Read one partition, no group.")] = None,
+    offset: Annotated[int | None, typer.Option("--offset", help="Start offset with --partition.")] = None,
+    from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the earliest offset.")] = False,
+    timestamp: Annotated[int | None, typer.Option("--timestamp", help="Start at this time (ms since epoch).")] = None,
+    max_records: Annotated[int | None, typer.Option("--max", "-m", min=1, help="Stop after N records.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Stop after N s without records.")] = 10.0,
+    output: Annotated[str, typer.Option("--output", "-o", help="text or jsonl.")] = "text",
+    profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
+    region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,
+    aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None, allow_plaintext: o.AllowPlaintext = False,
+) -> None:
+    """Read records and print key, headers, partition, offset and value; commits after printing."""
+    if output not in ("text", "jsonl"):
+        raise UsageError(f"--output {output!r} is not text or jsonl.")
+    if group and partition is not None:
+        raise UsageError("Use either --group or --partition, not both.")
+    conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
+                        role_arn, allow_plaintext)
+    use_group = group or conn.settings.consumer_group
+    consumer = conn.consumer(use_group or f"mskctl-{time.time_ns()}",
+                             **{"auto.offset.reset": "earliest" if from_beginning else "latest"})
+    if partition is not None or not use_group:
+        start = OFFSET_BEGINNING if from_beginning else (offset if offset is not None else OFFSET_END)
+        if partition is None:
+            metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+            if metadata is None or metadata.error is not None:
+                raise MskctlError(f"Topic {topic!r} is not readable: {metadata.error if metadata else 'missing'}.",
+                                  hint="Check the topic name and the principal's DescribeTopic permission.")
+            partitions = [TopicPartition(topic, p, start) for p in metadata.partitions]
+        else:
+            partitions = [TopicPartition(topic, partition, start)]
+        if timestamp is not None:
+            partitions = consumer.offsets_for_times([TopicPartition(tp.topic, tp.partition, timestamp)
+                                                     for tp in partitions], timeout=10)
+        consumer.assign(partitions)
+    else:
+        consumer.subscribe([topic])
+    seen = 0
+    idle_since = time.monotonic()
+    try:
+        while max_records is None or seen < max_records:
+            message = consumer.poll(0.5)
+            if message is None:
+                if time.monotonic() - idle_since > timeout:
+                    break
+                continue
+            if message.error():
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    continue
+                raise MskctlError(f"Consuming {topic} failed: {message.error()}",
+                                  hint=_hint_for(str(message.error()), conn.mode.value))
+            idle_since = time.monotonic()
+            _print_record(message, output)
+            seen += 1
+            if use_group and partition is None:
+                consumer.commit(message=message, asynchronous=False)
+    except KafkaException as exc:
+        raise MskctlError(f"Consuming {topic} failed: {exc.args[0]}",
+                          hint=_hint_for(str(exc), conn.mode.value)) from None
+    finally:
+        consumer.close()
+    if output == "text":
+        err_console.print(f"{seen} record(s) from {topic}", highlight=False)
+
+
+def _print_record(message: object, output: str) -> None:
+    key = message.key()
+    value = message.value()
+    headers = {k: (v.decode(errors="replace") if v is not None else None) for k, v in (message.headers() or [])}
+    if output == "jsonl":
+        print(json.dumps({"topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
+                          "timestamp": message.timestamp()[1], "key": key.decode(errors="replace") if key else None,
+                          "headers": headers, "value": value.decode(errors="replace") if value is not None else None}),
+              flush=True)
+    else:
+        shown_headers = " ".join(f"{k}={v}" for k, v in headers.items())
+        print(f"{message.partition()}:{message.offset()} key={key.decode(errors='replace') if key else '-'}"
+              f"{' ' + shown_headers if shown_headers else ''} {value.decode(errors='replace') if value else ''}",
+              flush=True)

@@ -1,0 +1,1 @@
+"""Configured confluent-kafka clients for an MSK cluster (no wrapper on the hot path)."""

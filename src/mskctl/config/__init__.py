@@ -1,0 +1,1 @@
+"""Where and how to connect: typed settings resolved from flags, env vars, profiles and AWS."""

@@ -1,0 +1,70 @@
+"""Settings as other tools want them: Java client.properties, librdkafka, env vars, kcat flags."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from mskctl.config.settings import ENV_VARS, AuthMode, Settings
+from mskctl.errors import UsageError
+
+MASK = "********"
+
+
+def java_properties(settings: Settings, mode: AuthMode, password: str | None) -> str:
+    lines = [f"bootstrap.servers={settings.bootstrap_for(mode) or ''}"]
+    truststore = (["ssl.truststore.type=PEM", f"ssl.truststore.location={settings.ca_bundle}"]
+                  if settings.ca_bundle else [])
+    if mode is AuthMode.iam:
+        lines += ["security.protocol=SASL_SSL", "sasl.mechanism=AWS_MSK_IAM",
+                  "sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
+                  "sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+                  *truststore]
+    elif mode is AuthMode.scram:
+        user = settings.scram_username or "USERNAME"
+        lines += ["security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
+                  "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+                  f'username="{user}" password="{password or MASK}";', *truststore]
+    elif mode in (AuthMode.tls, AuthMode.mtls):
+        lines += ["security.protocol=SSL", *truststore]
+        if settings.tls_client_cert:
+            lines += ["ssl.keystore.type=PEM", f"# client certificate: {settings.tls_client_cert}",
+                      f"# client key: {settings.tls_client_key}"]
+    else:
+        lines += ["security.protocol=PLAINTEXT"]
+    return "\n".join(lines) + "\n"
+
+
+def librdkafka(config: dict[str, Any], reveal: bool) -> str:
+    shown = {}
+    for key, value in config.items():
+        if callable(value) or key == "logger":
+            shown[key] = "<set by mskctl: " + ("IAM token signer" if key == "oauth_cb" else "callback") + ">"
+        elif key == "sasl.password" and not reveal:
+            shown[key] = MASK
+        else:
+            shown[key] = value
+    return json.dumps(shown, indent=2) + "\n"
+
+
+def env_lines(settings: Settings) -> str:
+    lines = []
+    for field, var in ENV_VARS.items():
+        value = getattr(settings, field)
+        if value is not None:
+            lines.append(f"export {var}={shlex.quote(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
+def kcat_args(config: dict[str, Any], mode: AuthMode, reveal: bool) -> str:
+    if mode is AuthMode.iam:
+        raise UsageError("kcat cannot sign MSK IAM tokens.",
+                         hint="Use --auth scram or tls with kcat, or `mskctl produce/consume` for IAM.")
+    args = ["-b", config["bootstrap.servers"]]
+    for key, value in config.items():
+        if key == "bootstrap.servers" or callable(value) or key in ("logger", "error_cb"):
+            continue
+        shown = MASK if key == "sasl.password" and not reveal else str(value)
+        args += ["-X", f"{key}={shown}"]
+    return " ".join(shlex.quote(a) for a in args) + "\n"

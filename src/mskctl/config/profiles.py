@@ -1,0 +1,89 @@
+"""Profile files: ``~/.config/mskctl/config.toml`` with one ``[profiles.NAME]`` table per cluster."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mskctl.errors import UsageError
+
+PROFILE_KEYS = {
+    "auth", "bootstrap_iam", "bootstrap_scram", "bootstrap_tls", "bootstrap_plaintext", "cluster_arn",
+    "cluster_name", "scram_secret_arn", "scram_secret_name", "topic", "consumer_group", "num_messages",
+    "message_interval", "consume_timeout", "region", "ca_bundle", "tls_client_cert", "tls_client_key",
+    "aws_profile", "role_arn", "allow_plaintext",
+}
+
+
+def config_path() -> Path:
+    if explicit := os.environ.get("MSKCTL_CONFIG"):
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "mskctl" / "config.toml"
+
+
+def read_profiles(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    try:
+        document = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"Cannot read the profile file {path}: {exc}",
+                         hint="Fix the TOML syntax, or point MSKCTL_CONFIG at another file.") from exc
+    profiles = document.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise UsageError(f"{path}: 'profiles' must be a table of tables ([profiles.NAME]).")
+    for name, values in profiles.items():
+        if not isinstance(values, dict):
+            raise UsageError(f"{path}: [profiles.{name}] must be a table.")
+        if unknown := sorted(set(values) - PROFILE_KEYS):
+            raise UsageError(
+                f"{path}: [profiles.{name}] has unknown key(s) {', '.join(unknown)}.",
+                hint="Known keys: " + ", ".join(sorted(PROFILE_KEYS)) + ". Passwords never go in profiles: "
+                "use scram_secret_arn (Secrets Manager).",
+            )
+    return profiles
+
+
+def load_profile(name: str | None, path: Path | None = None) -> tuple[dict[str, Any], str | None]:
+    """The named profile (or ``default`` when it exists); an unknown requested name is an error."""
+    path = path or config_path()
+    profiles = read_profiles(path)
+    wanted = name or os.environ.get("MSKCTL_PROFILE")
+    if wanted is None:
+        return dict(profiles.get("default", {})), ("default" if "default" in profiles else None)
+    if wanted not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise UsageError(f"Unknown profile {wanted!r} (profiles in {path}: {known}).",
+                         hint="Create it with `mskctl config from-terraform`, or edit the file.")
+    return dict(profiles[wanted]), wanted
+
+
+def write_profile(name: str, values: dict[str, Any], path: Path | None = None) -> Path:
+    """Add or replace one profile, keeping the others (written as simple TOML)."""
+    path = path or config_path()
+    profiles = read_profiles(path)
+    profiles[name] = {k: v for k, v in values.items() if v is not None and k in PROFILE_KEYS}
+    lines = []
+    for profile, table in profiles.items():
+        lines.append(f"[profiles.{_key(profile)}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _key(name: str) -> str:
+    return name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
