@@ -83,6 +83,13 @@ def follow_rotation(reader: SecretReader, client_ref: list) -> callable:  # type
             return  # same password already failed: do not loop
         state["retried_for"] = fingerprint
         log.info("SCRAM authentication failed; re-read %s and retrying", reader.secret_id)
-        client_ref[0].set_sasl_credentials(fresh.username, fresh.password.get_secret_value())
+        client = client_ref[0]
+        # Not from inside librdkafka's callback (it aborts there): from a thread of our own.
+        threading.Thread(
+            target=client.set_sasl_credentials,
+            args=(fresh.username, fresh.password.get_secret_value()),
+            name="mskctl-scram-rotation",
+            daemon=True,
+        ).start()
 
     return on_error
