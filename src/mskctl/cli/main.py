@@ -12,6 +12,7 @@ from mskctl import __version__
 from mskctl.cli.admin import cluster_app, topics_app
 from mskctl.cli.config import app as config_app
 from mskctl.cli.data import consume, produce
+from mskctl.cli.doctor import doctor
 from mskctl.cli.local import app as local_app
 from mskctl.cli.output import err_console
 from mskctl.errors import MskctlError
@@ -29,6 +30,7 @@ app.add_typer(cluster_app, name="cluster")
 app.add_typer(config_app, name="config")
 app.command()(produce)
 app.command()(consume)
+app.command()(doctor)
 
 _state = {"debug": False}
 
@@ -58,7 +60,10 @@ def root(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        # Non-standalone click returns typer.Exit's code instead of raising it.
+        if isinstance(result, int) and result != 0:
+            sys.exit(result)
     except MskctlError as exc:
         if _state["debug"]:
             traceback.print_exc()

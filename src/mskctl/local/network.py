@@ -42,7 +42,9 @@ def holder_of(address: str, port: int) -> PortHolder:
     for conn in connections:
         if conn.status != psutil.CONN_LISTEN or not conn.laddr:
             continue
-        if conn.laddr.port == port and conn.laddr.ip in (address, "0.0.0.0", "::"):
+        # Java listens on IPv4-mapped IPv6 sockets (::ffff:127.0.0.11).
+        ip = conn.laddr.ip.removeprefix("::ffff:")
+        if conn.laddr.port == port and ip in (address, "0.0.0.0", "::"):
             name = None
             if conn.pid:
                 try:

@@ -1,0 +1,48 @@
+"""``mskctl doctor``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mskctl.cli import options as o
+from mskctl.cli.output import console, print_json
+from mskctl.doctor.checks import run
+
+
+def doctor(
+    topic: Annotated[str | None, typer.Option("--topic", "-t", help="Also check access to this topic.")] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Also check access to this group.")] = None,
+    write_test: Annotated[bool, typer.Option("--write-test", help="Round trip on a scratch topic.")] = False,
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+    profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
+    region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,
+    aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None, allow_plaintext: o.AllowPlaintext = False,
+) -> None:
+    """Walk settings -> DNS -> TCP -> TLS -> SASL -> authentication -> authorization, stop at the first break."""
+    flags: dict[str, object] = {"cluster_arn": cluster_arn, "region": region, "ca_bundle": ca_bundle,
+                                "aws_profile": aws_profile, "role_arn": role_arn,
+                                "allow_plaintext": allow_plaintext or None, "auth": auth}
+    if scram_secret:
+        flags["scram_secret_arn" if scram_secret.startswith("arn:") else "scram_secret_name"] = scram_secret
+    if bootstrap:
+        mode = auth.value if auth else "iam"
+        flags["bootstrap_tls" if mode == "mtls" else f"bootstrap_{mode}"] = bootstrap
+    report = run(flags, profile, auth, topic, group, write_test)
+    if output == "json":
+        print_json(report.as_dict())
+    else:
+        table = Table("check", "result", "detail")
+        style = {"ok": "[green]ok[/]", "failed": "[red]FAILED[/]", "skipped": "[dim]skipped[/]"}
+        for check in report.checks:
+            table.add_row(check.name, style[check.status], check.detail)
+        console.print(table)
+        failed = next((c for c in report.checks if c.status == "failed"), None)
+        if failed:
+            console.print(f"[bold red]broken link:[/] {failed.name}\n[yellow]fix:[/] {failed.fix}", highlight=False)
+        else:
+            console.print(f"[green]healthy[/] ({report.auth})", highlight=False)
+    if not report.healthy:
+        raise typer.Exit(1)
