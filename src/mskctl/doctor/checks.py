@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AclOperation, AdminClient, NewTopic
 
 from mskctl.auth.providers import boto_session
 from mskctl.auth.scram import SecretReader
@@ -203,12 +203,15 @@ def _authorization(state: dict, topic: str | None, group: str | None) -> str:
     conn: Connection = state["conn"]
     admin = conn.admin()
     done = []
+    fix = "Grant DescribeCluster (IAM: kafka-cluster:DescribeCluster; ACL: DESCRIBE on CLUSTER)."
     try:
-        admin.describe_cluster(request_timeout=TIMEOUT * 2).result()
-        done.append("describe cluster")
+        # Brokers are listed to anyone authenticated; the authorized operations say what the principal may do.
+        described = admin.describe_cluster(include_authorized_operations=True, request_timeout=TIMEOUT * 2).result()
     except KafkaException as exc:
-        raise Failed(f"describe cluster denied or failed: {exc.args[0].str()}",
-                     "Grant DescribeCluster (IAM: kafka-cluster:DescribeCluster; ACL: DESCRIBE on CLUSTER).") from None
+        raise Failed(f"describe cluster failed: {exc.args[0].str()}", fix) from None
+    if AclOperation.DESCRIBE not in (described.authorized_operations or []):
+        raise Failed("the principal may not describe the cluster", fix)
+    done.append("describe cluster")
     if topic:
         found = admin.list_topics(topic, timeout=TIMEOUT * 2).topics.get(topic)
         if found is None or found.error is not None:
