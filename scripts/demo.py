@@ -1,10 +1,10 @@
-"""`make demo`: the local MSK, used exactly as Amazon MSK is, with boto3 and confluent-kafka.
+"""`make demo`: the local MSK, used exactly as Amazon MSK is: boto3, confluent-kafka and mskctl.
 
-
-
-
-
-
+Starts the default local cluster, reads it through the MSK API, creates a SCRAM user the
+MSK way (customer-managed KMS key, `AmazonMSK_` secret, association), produces with
+`mskctl produce` over IAM, consumes over SCRAM and mutual TLS, runs `mskctl doctor` for IAM
+and SCRAM, rotates the password and watches the brokers follow, and reads the metrics.
+Run it again: it reuses what it made.
 """
 
 from __future__ import annotations
