@@ -174,8 +174,11 @@ def consume(
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
     use_group = group or conn.settings.consumer_group
+    # At least once without a round trip per record: offsets are stored after a record is printed
+    # and committed in the background, then once more, synchronously, on the way out.
     consumer = conn.consumer(use_group or f"mskctl-{time.time_ns()}",
-                             **{"auto.offset.reset": "earliest" if from_beginning else "latest"})
+                             **{"auto.offset.reset": "earliest" if from_beginning else "latest",
+                                "enable.auto.commit": bool(use_group), "enable.auto.offset.store": False})
     if partition is not None or not use_group:
         start = OFFSET_BEGINNING if from_beginning else (offset if offset is not None else OFFSET_END)
         if partition is None:
@@ -210,7 +213,9 @@ def consume(
             _print_record(message, output)
             seen += 1
             if use_group and partition is None:
-                consumer.commit(message=message, asynchronous=False)
+                consumer.store_offsets(message=message)
+        if use_group and partition is None and seen:
+            consumer.commit(asynchronous=False)
     except KafkaException as exc:
         raise MskctlError(f"Consuming {topic} failed: {exc.args[0]}",
                           hint=_hint_for(str(exc), conn.mode.value)) from None
