@@ -215,7 +215,7 @@ def consume(
             if use_group and partition is None:
                 consumer.store_offsets(message=message)
         if use_group and partition is None and seen:
-            consumer.commit(asynchronous=False)
+            _commit_stored(consumer)
     except KafkaException as exc:
         raise MskctlError(f"Consuming {topic} failed: {exc.args[0]}",
                           hint=_hint_for(str(exc), conn.mode.value)) from None
@@ -223,6 +223,14 @@ def consume(
         consumer.close()
     if output == "text":
         err_console.print(f"{seen} record(s) from {topic}", highlight=False)
+
+
+def _commit_stored(consumer: object) -> None:
+    try:
+        consumer.commit(asynchronous=False)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError._NO_OFFSET:  # already committed in the background
+            raise
 
 
 def _print_record(message: object, output: str) -> None:
