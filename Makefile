@@ -60,6 +60,7 @@ test: kafka lint plugin-test
 bench: kafka
 	@$(BIN)/python bench/local_up.py
 	@$(BIN)/python bench/iam_vs_scram.py
+	@$(BIN)/python bench/clients.py
 
 down: install
 	@$(BIN)/mskctl local down
