@@ -25,8 +25,8 @@ class ClientSettings:
     config: dict[str, Any]
     mode: AuthMode
     bootstrap: str
-    # SCRAM: the client is appended here after creation so error_cb can rotate its credentials.
-    client_ref: list = field(default_factory=list)
+    # SCRAM: clients are added here when created, so error_cb can rotate their credentials.
+    clients: list = field(default_factory=list)
     scram_user: str | None = None
     scram_secret: str | None = None
 
@@ -104,7 +104,7 @@ def _scram(settings: Settings, bootstrap: str, tls: dict[str, Any]) -> ClientSet
                 "sasl.password": credentials.password.get_secret_value()},
         AuthMode.scram, bootstrap, scram_user=credentials.username, scram_secret=secret,
     )
-    result.config["error_cb"] = follow_rotation(reader, result.client_ref)
+    result.config["error_cb"] = follow_rotation(reader, result.clients)
     return result
 
 

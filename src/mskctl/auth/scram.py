@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -66,16 +68,16 @@ class SecretReader:
             ) from None
 
 
-def follow_rotation(reader: SecretReader, client_ref: list) -> callable:  # type: ignore[valid-type]
+def follow_rotation(reader: SecretReader, clients: list[Any]) -> Callable[[Any], None]:
     """An ``error_cb`` that, on an authentication failure, re-reads the secret once and hands the
-    new credentials to the running client (``set_sasl_credentials``): a rotation is followed
+    new credentials to the running clients (``set_sasl_credentials``): a rotation is followed
     without a restart."""
     state = {"retried_for": None}
 
     def on_error(error) -> None:
         from confluent_kafka import KafkaError
 
-        if error.code() != KafkaError._AUTHENTICATION or not client_ref:
+        if error.code() != KafkaError._AUTHENTICATION or not clients:
             return
         fresh = reader.credentials(refresh=True)
         fingerprint = hash(fresh.password.get_secret_value())
@@ -83,13 +85,13 @@ def follow_rotation(reader: SecretReader, client_ref: list) -> callable:  # type
             return  # same password already failed: do not loop
         state["retried_for"] = fingerprint
         log.info("SCRAM authentication failed; re-read %s and retrying", reader.secret_id)
-        client = client_ref[0]
+        username, password = fresh.username, fresh.password.get_secret_value()
+
+        def apply() -> None:
+            for client in list(clients):
+                client.set_sasl_credentials(username, password)
+
         # Not from inside librdkafka's callback (it aborts there): from a thread of our own.
-        threading.Thread(
-            target=client.set_sasl_credentials,
-            args=(fresh.username, fresh.password.get_secret_value()),
-            name="mskctl-scram-rotation",
-            daemon=True,
-        ).start()
+        threading.Thread(target=apply, name="mskctl-scram-rotation", daemon=True).start()
 
     return on_error

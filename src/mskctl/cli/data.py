@@ -197,24 +197,34 @@ def consume(
         consumer.subscribe([topic])
     seen = 0
     idle_since = time.monotonic()
+    commits = bool(use_group) and partition is None
     try:
         while max_records is None or seen < max_records:
-            message = consumer.poll(0.5)
-            if message is None:
+            wanted = 500 if max_records is None else min(500, max_records - seen)
+            batch = consumer.consume(num_messages=wanted, timeout=0.5)
+            if not batch:
                 if time.monotonic() - idle_since > timeout:
                     break
                 continue
-            if message.error():
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise MskctlError(f"Consuming {topic} failed: {message.error()}",
-                                  hint=_hint_for(str(message.error()), conn.mode.value))
             idle_since = time.monotonic()
-            _print_record(message, output)
-            seen += 1
-            if use_group and partition is None:
-                consumer.store_offsets(message=message)
-        if use_group and partition is None and seen:
+            lines = []
+            for message in batch:
+                if message.error():
+                    if message.error().code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise MskctlError(f"Consuming {topic} failed: {message.error()}",
+                                      hint=_hint_for(str(message.error()), conn.mode.value))
+                lines.append(_format_record(message, output))
+            # Printed first, then marked consumed: at least once, one write per batch.
+            if lines:
+                sys.stdout.write("\n".join(lines) + "\n")
+                sys.stdout.flush()
+                seen += len(lines)
+            if commits:
+                for message in batch:
+                    if not message.error():
+                        consumer.store_offsets(message=message)
+        if commits and seen:
             _commit_stored(consumer)
     except KafkaException as exc:
         raise MskctlError(f"Consuming {topic} failed: {exc.args[0]}",
@@ -233,17 +243,14 @@ def _commit_stored(consumer: object) -> None:
             raise
 
 
-def _print_record(message: object, output: str) -> None:
+def _format_record(message: object, output: str) -> str:
     key = message.key()
     value = message.value()
     headers = {k: (v.decode(errors="replace") if v is not None else None) for k, v in (message.headers() or [])}
     if output == "jsonl":
-        print(json.dumps({"topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
-                          "timestamp": message.timestamp()[1], "key": key.decode(errors="replace") if key else None,
-                          "headers": headers, "value": value.decode(errors="replace") if value is not None else None}),
-              flush=True)
-    else:
-        shown_headers = " ".join(f"{k}={v}" for k, v in headers.items())
-        print(f"{message.partition()}:{message.offset()} key={key.decode(errors='replace') if key else '-'}"
-              f"{' ' + shown_headers if shown_headers else ''} {value.decode(errors='replace') if value else ''}",
-              flush=True)
+        return json.dumps({"topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
+                           "timestamp": message.timestamp()[1], "key": key.decode(errors="replace") if key else None,
+                           "headers": headers, "value": value.decode(errors="replace") if value is not None else None})
+    shown_headers = " ".join(f"{k}={v}" for k, v in headers.items())
+    return (f"{message.partition()}:{message.offset()} key={key.decode(errors='replace') if key else '-'}"
+            f"{' ' + shown_headers if shown_headers else ''} {value.decode(errors='replace') if value else ''}")

@@ -53,8 +53,8 @@ class Connection:
         return self._track(AdminClient(self.librdkafka_config(**overrides)))
 
     def _track(self, client: Any) -> Any:
-        # SCRAM rotation: error_cb swaps credentials on this client (ClientSettings.client_ref).
-        self._client.client_ref[:] = [client]
+        # SCRAM rotation: error_cb swaps credentials on every client of this connection.
+        self._client.clients.append(client)
         return client
 
     @property
