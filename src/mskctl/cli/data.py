@@ -221,9 +221,9 @@ def consume(
                 sys.stdout.flush()
                 seen += len(lines)
             if commits:
-                for message in batch:
-                    if not message.error():
-                        consumer.store_offsets(message=message)
+                # One stored offset per partition: the next record to read after this batch.
+                last = {(m.topic(), m.partition()): m.offset() for m in batch if not m.error()}
+                consumer.store_offsets(offsets=[TopicPartition(t, p, o + 1) for (t, p), o in last.items()])
         if commits and seen:
             _commit_stored(consumer)
     except KafkaException as exc:
