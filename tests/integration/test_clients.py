@@ -262,3 +262,13 @@ def test_no_command_prints_a_secret_even_with_debug(msk, cli_env, scram_user, un
         assert scram_user["password"] not in text, f"SCRAM password printed by {args}"
         if args[0] != "local":  # `local env` exists to export the local admin keys
             assert msk.env["AWS_SECRET_ACCESS_KEY"] not in text, f"AWS secret key printed by {args}"
+
+
+def test_unreachable_broker_is_a_clear_error_within_the_timeout(msk, cli_env):
+    started = time.monotonic()
+    result = cli(cli_env, "produce", "anything", "-n", "2", "--auth", "scram", "-b", "127.0.0.99:9096",
+                 "--timeout", "3", check=False)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 20
+    assert "not delivered" in result.stderr or "timed out" in result.stderr
+    assert "mskctl doctor --auth scram" in result.stderr and "Traceback" not in result.stderr

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from json.encoder import encode_basestring as _json_str
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,7 @@ def produce(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="A file with one value per line.")] = None,
     value_format: Annotated[str, typer.Option("--format", help="raw or json (validated).")] = "raw",
     no_idempotence: Annotated[bool, typer.Option("--no-idempotence", help="Plain acks=all producer.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds a record may take to be delivered.")] = 30,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
@@ -67,7 +69,9 @@ def produce(
         raise UsageError(f"--format {value_format!r} is not raw or json.")
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
-    producer = conn.producer(**({"enable.idempotence": False} if no_idempotence else {}))
+    # Bounded delivery: an unreachable cluster is reported after --timeout, not librdkafka's 5 minutes.
+    settings = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
+    producer = conn.producer(**settings)
     headers = _headers(header or [])
     latencies: list[float] = []
     errors: list[str] = []
@@ -109,18 +113,18 @@ def produce(
             producer.poll(0)
             if interval:
                 time.sleep(interval)
-        unflushed = producer.flush(60)
+        unflushed = producer.flush(timeout + 5)
     elapsed = time.perf_counter() - started
     if unflushed:
-        errors.append(f"{unflushed} record(s) not delivered within 60 s")
+        errors.append(f"{unflushed} record(s) not delivered within {timeout:.0f} s")
     summary = _produce_summary(topic, conn.mode.value, sent, size, elapsed, latencies, errors)
     if output == "json":
         print_json(summary)
     elif not quiet:
         err_console.print(
             f"{summary['delivered']}/{sent} records, {size} bytes to {topic} over {conn.mode.value} in {elapsed:.2f}s "
-            f"({summary['recordsPerSecond']:.0f}/s); delivery latency p50 {summary['latencyMs']['p50']} ms, "
-            f"p99 {summary['latencyMs']['p99']} ms", highlight=False)
+            f"({summary['recordsPerSecond']:.0f}/s); delivery latency p50 {summary['latencyMs']['p50'] or '-'} ms, "
+            f"p99 {summary['latencyMs']['p99'] or '-'} ms", highlight=False)
         for error in sorted(set(errors)):
             err_console.print(f"[red]failed:[/] {error} ({errors.count(error)}x)", highlight=False)
     if errors:
@@ -243,14 +247,24 @@ def _commit_stored(consumer: object) -> None:
             raise
 
 
+def _json_or_null(value: bytes | None) -> str:
+    return _json_str(value.decode(errors="replace")) if value is not None else "null"
+
+
 def _format_record(message: object, output: str) -> str:
     key = message.key()
     value = message.value()
-    headers = {k: (v.decode(errors="replace") if v is not None else None) for k, v in (message.headers() or [])}
+    raw_headers = message.headers()
+    key_text = key.decode(errors="replace") if key is not None else None
+    value_text = value.decode(errors="replace") if value is not None else None
     if output == "jsonl":
-        return json.dumps({"topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
-                           "timestamp": message.timestamp()[1], "key": key.decode(errors="replace") if key else None,
-                           "headers": headers, "value": value.decode(errors="replace") if value is not None else None})
-    shown_headers = " ".join(f"{k}={v}" for k, v in headers.items())
-    return (f"{message.partition()}:{message.offset()} key={key.decode(errors='replace') if key else '-'}"
-            f"{' ' + shown_headers if shown_headers else ''} {value.decode(errors='replace') if value else ''}")
+        # Assembled by hand around the C string encoder: this line is the CLI consumer's hot path.
+        headers = "{" + ", ".join(f"{_json_str(k)}: {_json_or_null(v)}" for k, v in raw_headers or []) + "}"
+        return (f'{{"topic": {_json_str(message.topic())}, "partition": {message.partition()}, '
+                f'"offset": {message.offset()}, "timestamp": {message.timestamp()[1]}, '
+                f'"key": {_json_str(key_text) if key_text is not None else "null"}, "headers": {headers}, '
+                f'"value": {_json_str(value_text) if value_text is not None else "null"}}}')
+    shown_headers = " ".join(f"{k}={v.decode(errors='replace') if v is not None else ''}"
+                             for k, v in raw_headers or [])
+    return (f"{message.partition()}:{message.offset()} key={key_text if key_text is not None else '-'}"
+            f"{' ' + shown_headers if shown_headers else ''} {value_text or ''}")
