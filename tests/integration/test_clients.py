@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -272,3 +273,21 @@ def test_unreachable_broker_is_a_clear_error_within_the_timeout(msk, cli_env):
     assert time.monotonic() - started < 20
     assert "not delivered" in result.stderr or "timed out" in result.stderr
     assert "mskctl doctor --auth scram" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_java_properties_for_mtls_point_at_a_pem_keystore_java_can_read(msk, cli_env):
+    text = cli(cli_env, "config", "export", "--format", "properties", "--auth", "mtls").stdout
+    props = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    assert props["security.protocol"] == "SSL" and props["ssl.keystore.type"] == "PEM"
+    keystore = props["ssl.keystore.location"]
+    content = Path(keystore).read_text()
+    assert content.startswith("-----BEGIN " + "PRIVATE KEY-----") and "CERTIFICATE" in content
+    assert props["ssl.truststore.location"] == msk.env["MSK_CA_BUNDLE"]
+
+
+def test_java_properties_for_scram_mask_the_password_unless_asked(msk, cli_env, scram_user):
+    masked = cli(cli_env, "config", "export", "--format", "properties", "--auth", "scram").stdout
+    assert "sasl.mechanism=SCRAM-SHA-512" in masked and 'password="********"' in masked
+    assert scram_user["password"] not in masked
+    revealed = cli(cli_env, "config", "export", "--format", "properties", "--auth", "scram", "--reveal-secrets").stdout
+    assert f'password="{scram_user["password"]}"' in revealed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import Any
 
 from mskctl.config.settings import ENV_VARS, AuthMode, Settings
@@ -29,11 +30,19 @@ def java_properties(settings: Settings, mode: AuthMode, password: str | None) ->
     elif mode in (AuthMode.tls, AuthMode.mtls):
         lines += ["security.protocol=SSL", *truststore]
         if settings.tls_client_cert:
-            lines += ["ssl.keystore.type=PEM", f"# client certificate: {settings.tls_client_cert}",
-                      f"# client key: {settings.tls_client_key}"]
+            lines += _java_keystore(settings.tls_client_cert, settings.tls_client_key)
     else:
         lines += ["security.protocol=PLAINTEXT"]
     return "\n".join(lines) + "\n"
+
+
+def _java_keystore(cert: str, key: str | None) -> list[str]:
+    """Java reads a PEM keystore from one file holding the PKCS#8 key and the chain."""
+    combined = Path(cert).with_suffix(".pem")
+    if combined.exists() and "PRIVATE KEY" in combined.read_text(errors="ignore"):
+        return ["ssl.keystore.type=PEM", f"ssl.keystore.location={combined}"]
+    return ["ssl.keystore.type=PEM", "ssl.keystore.location=client-keystore.pem",
+            f"# create it first: cat {key} {cert} > client-keystore.pem  (the key must be PKCS#8)"]
 
 
 def librdkafka(config: dict[str, Any], reveal: bool) -> str:
