@@ -22,11 +22,8 @@ def doctor(
     aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None, allow_plaintext: o.AllowPlaintext = False,
 ) -> None:
     """Walk settings -> DNS -> TCP -> TLS -> SASL -> authentication -> authorization, stop at the first break."""
-    flags: dict[str, object] = {"cluster_arn": cluster_arn, "region": region, "ca_bundle": ca_bundle,
-                                "aws_profile": aws_profile, "role_arn": role_arn,
-                                "allow_plaintext": allow_plaintext or None, "auth": auth}
-    if scram_secret:
-        flags["scram_secret_arn" if scram_secret.startswith("arn:") else "scram_secret_name"] = scram_secret
+    flags = o.settings_flags(auth, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn,
+                             allow_plaintext)
     if bootstrap:
         mode = auth.value if auth else "iam"
         flags["bootstrap_tls" if mode == "mtls" else f"bootstrap_{mode}"] = bootstrap

@@ -23,17 +23,26 @@ RoleArn = Annotated[str | None, typer.Option("--role-arn", help="Assume this rol
 AllowPlaintext = Annotated[bool, typer.Option("--allow-plaintext", help="Permit --auth plaintext (unsafe).")]
 
 
-def connection(
-    profile: str | None, auth: AuthMode | None, bootstrap: str | None, cluster_arn: str | None,
-    region: str | None, ca_bundle: str | None, scram_secret: str | None, aws_profile: str | None,
-    role_arn: str | None, allow_plaintext: bool,
-) -> Connection:
+def settings_flags(
+    auth: AuthMode | None, cluster_arn: str | None, region: str | None, ca_bundle: str | None,
+    scram_secret: str | None, aws_profile: str | None, role_arn: str | None, allow_plaintext: bool,
+) -> dict[str, object]:
+    """The connection flags as settings fields (the highest-priority source of `resolve`)."""
     flags: dict[str, object] = {
         "cluster_arn": cluster_arn, "region": region, "ca_bundle": ca_bundle, "aws_profile": aws_profile,
         "role_arn": role_arn, "allow_plaintext": allow_plaintext or None, "auth": auth,
     }
     if scram_secret:
         flags["scram_secret_arn" if scram_secret.startswith("arn:") else "scram_secret_name"] = scram_secret
+    return flags
+
+
+def connection(
+    profile: str | None, auth: AuthMode | None, bootstrap: str | None, cluster_arn: str | None,
+    region: str | None, ca_bundle: str | None, scram_secret: str | None, aws_profile: str | None,
+    role_arn: str | None, allow_plaintext: bool,
+) -> Connection:
+    flags = settings_flags(auth, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn, allow_plaintext)
     settings = resolve(flags, profile=profile)
     if bootstrap:
         mode = auth or settings.chosen_auth() or AuthMode.iam
