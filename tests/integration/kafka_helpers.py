@@ -55,9 +55,10 @@ def can_produce(config: dict, topic: str, timeout: float = 15.0) -> KafkaError |
     return outcome[0] if outcome else KafkaError(KafkaError._MSG_TIMED_OUT)
 
 
-def consume_all(config: dict, topic: str, expected: int, timeout: float = 60.0) -> list[bytes]:
+def consume_all(config: dict, topic: str, expected: int, timeout: float = 60.0,
+                group: str | None = None) -> list[bytes]:
     consumer = Consumer(config | QUIET | {
-        "group.id": f"reader-{topic}-{time.monotonic_ns()}",
+        "group.id": group or f"reader-{topic}-{time.monotonic_ns()}",
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     })

@@ -262,3 +262,43 @@ def test_denials_are_logged_with_principal_action_and_resource(msk, unique, topi
     assert f"IAM principal arn:aws:iam::123456789012:user/{name} DENIED" in logs
     assert "kafka-cluster:DescribeTopic on " + msk.spec.resource_arn("topic", b) in logs
     assert msk.env["AWS_SECRET_ACCESS_KEY"] not in logs
+
+
+def test_requests_forwarded_to_the_controller_are_decided_by_iam(msk, unique):
+    """KRaft brokers forward CreateTopics, config and ACL changes to the controller: still IAM, not the
+    open-by-default ACLs (a principal without CreateTopic must not create topics)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        AlterConfigOpType,
+        ConfigEntry,
+        ConfigResource,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    existing = f"iam-fwd-{unique}"
+    create_topic(msk.tls_config(), existing)
+    cluster = msk.spec.arn
+    topics = msk.spec.resource_arn("topic", f"iam-fwd-{unique}*")
+    reader = iam_user(msk, f"fwd-reader-{unique}", [allow(["Connect", "DescribeCluster"], [cluster]),
+                                                    allow(["DescribeTopic"], [topics])])
+    with pytest.raises(KafkaException, match="AUTHORIZATION"):
+        create_topic(reader, f"iam-fwd-{unique}-new")
+    admin = AdminClient(reader | QUIET)
+    resource = ConfigResource(ResourceType.TOPIC, existing, incremental_configs=[
+        ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET)])
+    with pytest.raises(KafkaException, match="AUTHORIZATION"):
+        admin.incremental_alter_configs([resource])[resource].result(timeout=20)
+    acl = AclBinding(ResourceType.TOPIC, existing, ResourcePatternType.LITERAL, "User:someone", "*",
+                     AclOperation.READ, AclPermissionType.ALLOW)
+    with pytest.raises(KafkaException, match="AUTHORIZATION"):
+        for future in admin.create_acls([acl]).values():
+            future.result(timeout=20)
+
+    creator = iam_user(msk, f"fwd-creator-{unique}", [allow(["Connect"], [cluster]),
+                                                      allow(["DescribeTopic", "CreateTopic"], [topics])])
+    create_topic(creator, f"iam-fwd-{unique}-made")

@@ -9,6 +9,8 @@ import traceback
 import typer
 
 from mskctl import __version__
+from mskctl.cli.access import app as access_app
+from mskctl.cli.access import apply, plan
 from mskctl.cli.admin import cluster_app, topics_app
 from mskctl.cli.config import app as config_app
 from mskctl.cli.data import consume, produce
@@ -28,6 +30,9 @@ app.add_typer(local_app, name="local")
 app.add_typer(topics_app, name="topics")
 app.add_typer(cluster_app, name="cluster")
 app.add_typer(config_app, name="config")
+app.add_typer(access_app, name="access")
+app.command()(plan)
+app.command()(apply)
 app.command()(produce)
 app.command()(consume)
 app.command()(doctor)

@@ -17,9 +17,14 @@ BOOTSTRAP_FIELDS = {
 }
 
 
-def kafka_client(settings: Any):
+def aws_client(settings: Any, service: str) -> Any:
+    """A boto3 client as the settings' AWS profile and region (AWS_ENDPOINT_URL reaches the local MSK)."""
     session = boto3.Session(profile_name=settings.aws_profile) if settings.aws_profile else boto3.Session()
-    return session.client("kafka", region_name=settings.region)
+    return session.client(service, region_name=settings.region)
+
+
+def kafka_client(settings: Any) -> Any:
+    return aws_client(settings, "kafka")
 
 
 def discover(settings: Any) -> dict[str, str]:

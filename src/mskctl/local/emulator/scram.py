@@ -92,6 +92,10 @@ def read_credential(spec: ClusterSpec, secret_id: str) -> Credential:
             "InvalidSecretValue",
             'The secret value must be JSON of the form {"username": "...", "password": "..."}.',
         ) from exc
+    if username.startswith("arn:"):
+        # Local guard: the brokers tell IAM principals (named by ARN) from others by that prefix.
+        raise ScramSecretError("InvalidSecretValue", "SCRAM user names may not start with 'arn:' "
+                               "(reserved for IAM principals).")
     return Credential(secret.arn, username, password)
 
 

@@ -5,10 +5,14 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
@@ -46,6 +50,7 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
 
     private final StandardAuthorizer acls = new StandardAuthorizer();
     private String iamListener;
+    private Set<String> controllerListeners = Set.of();
     private IamAccess iam;
 
     @Override
@@ -56,6 +61,12 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
             return;
         }
         iamListener = listener.toString();
+        Object controllers = configs.get("controller.listener.names");
+        if (controllers != null) {
+            controllerListeners = Arrays.stream(controllers.toString().split(","))
+                    .map(name -> name.trim().toUpperCase(Locale.ROOT)).filter(name -> !name.isEmpty())
+                    .collect(Collectors.toUnmodifiableSet());
+        }
         try {
             LocalAwsApi api = new LocalAwsApi(URI.create(String.valueOf(configs.get("mskctl.iam.endpoint"))),
                     Path.of(String.valueOf(configs.get("mskctl.iam.token.file"))), Clock.systemUTC());
@@ -68,7 +79,25 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
     }
 
     private boolean isIam(AuthorizableRequestContext context) {
-        return iam != null && iamListener.equalsIgnoreCase(context.listenerName());
+        if (iam == null) {
+            return false;
+        }
+        if (iamListener.equalsIgnoreCase(context.listenerName())) {
+            return true;
+        }
+        // KRaft brokers forward CreateTopics, configs and ACL changes to the controller, which
+        // authorizes them with the client's principal but on its own listener: an IAM principal
+        // (named by its ARN; SCRAM and mTLS names never start with "arn:") is still decided by IAM.
+        return isForwarded(context) && isIamPrincipalName(context.principal().getName());
+    }
+
+    private boolean isForwarded(AuthorizableRequestContext context) {
+        return context.listenerName() != null
+                && controllerListeners.contains(context.listenerName().toUpperCase(Locale.ROOT));
+    }
+
+    static boolean isIamPrincipalName(String name) {
+        return name != null && name.startsWith("arn:aws") && (name.contains(":iam::") || name.contains(":sts::"));
     }
 
     @Override

@@ -1,0 +1,114 @@
+"""Intents -> Kafka ACLs and MSK IAM policies: the tables, least privilege, and seed 002's example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mskctl.access import permissions
+from mskctl.access.desired import desired_state
+from mskctl.access.loader import load, load_text
+from mskctl.access.permissions import ACL_TABLE, IAM_TABLE, Acl, ClusterArn
+from mskctl.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/iam-kafka/abcd-1"
+CLUSTER = ClusterArn.parse(ARN)
+# Every action MSK documents for kafka-cluster (Semantics of actions and resources).
+MSK_ACTIONS = {
+    "Connect", "DescribeCluster", "AlterCluster", "DescribeClusterDynamicConfiguration",
+    "AlterClusterDynamicConfiguration", "WriteDataIdempotently", "CreateTopic", "DescribeTopic", "AlterTopic",
+    "DeleteTopic", "ReadData", "WriteData", "DescribeTopicDynamicConfiguration", "AlterTopicDynamicConfiguration",
+    "AlterGroup", "DescribeGroup", "DeleteGroup", "DescribeTransactionalId", "AlterTransactionalId",
+}
+KAFKA_OPERATIONS = {"READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS",
+                    "ALTER_CONFIGS", "IDEMPOTENT_WRITE"}
+
+
+def principal(text: str):
+    body = "".join(f"    {line}\n" for line in text.splitlines())
+    return load_text("principals:\n  p:\n" + body).spec.principals["p"]
+
+
+def test_tables_use_only_documented_actions_and_operations():
+    assert {a for actions in IAM_TABLE.values() for a in actions} <= MSK_ACTIONS
+    assert {op for ops in ACL_TABLE.values() for op in ops} <= KAFKA_OPERATIONS
+    assert "ALL" not in {op for ops in ACL_TABLE.values() for op in ops}
+
+
+def test_seed_002_example_gives_exactly_its_acls():
+    loaded = load([ROOT / "examples" / "access" / "seed-002.yaml"])
+    acls = desired_state(loaded.spec, None, ARN).acls
+    assert acls == {
+        Acl("User:producer-app", "TOPIC", "LITERAL", "user-events", "WRITE"),
+        Acl("User:producer-app", "TOPIC", "LITERAL", "user-events", "DESCRIBE"),
+        Acl("User:consumer-app", "TOPIC", "LITERAL", "user-events", "READ"),
+        Acl("User:consumer-app", "TOPIC", "LITERAL", "user-events", "DESCRIBE"),
+        Acl("User:consumer-app", "GROUP", "LITERAL", "event-processor-group", "READ"),
+    }
+
+
+def test_consume_policy_is_connect_topic_read_and_group_membership_only():
+    document = permissions.iam_policy(principal(
+        "iam: arn:aws:iam::123456789012:role/r\nconsume: {topics: [user-events], groups: [event-processors]}"),
+        CLUSTER)
+    assert document == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": ARN},
+        {"Effect": "Allow", "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:topic/iam-kafka/abcd-1/user-events"},
+        {"Effect": "Allow", "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:group/iam-kafka/abcd-1/event-processors"},
+    ]}
+
+
+def test_idempotent_produce_adds_write_data_idempotently_on_the_cluster_only_when_asked():
+    idempotent = permissions.iam_policy(principal("iam: arn:aws:iam::123456789012:role/r\nproduce: [t]"), CLUSTER)
+    plain = permissions.iam_policy(principal(
+        "iam: arn:aws:iam::123456789012:role/r\nproduce: {topics: [t], idempotent: false}"), CLUSTER)
+    assert idempotent["Statement"][0] == {"Effect": "Allow", "Resource": ARN, "Action": [
+        "kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"]}
+    assert plain["Statement"][0]["Action"] == ["kafka-cluster:Connect"]
+    assert plain["Statement"][1]["Action"] == ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
+
+
+def test_prefixes_become_prefixed_acls_and_iam_wildcards_and_nothing_broader():
+    p = principal("mtls: CN=app,O=Example\nproduce: {topics: ['orders.*'], transactional_ids: ['tx-*']}")
+    assert permissions.acls_for(p, "p") == {
+        Acl("User:CN=app,O=Example", "TOPIC", "PREFIXED", "orders.", "WRITE"),
+        Acl("User:CN=app,O=Example", "TOPIC", "PREFIXED", "orders.", "DESCRIBE"),
+        Acl("User:CN=app,O=Example", "TRANSACTIONAL_ID", "PREFIXED", "tx-", "WRITE"),
+        Acl("User:CN=app,O=Example", "TRANSACTIONAL_ID", "PREFIXED", "tx-", "DESCRIBE"),
+    }
+    iam = principal("iam: arn:aws:iam::123456789012:role/r\nproduce: {topics: ['orders.*'], transactional_ids: "
+                    "['tx-*']}")
+    resources = {r for s in permissions.iam_policy(iam, CLUSTER)["Statement"]
+                 for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
+    assert resources == {ARN, f"{CLUSTER.resource('topic')}/orders.*", f"{CLUSTER.resource('transactional-id')}/tx-*"}
+
+
+def test_admin_intent_grants_topic_management_not_data():
+    p = principal("scram: true\nadmin: {topics: [t], groups: [g]}")
+    operations = {(a.resource_type, a.operation) for a in permissions.acls_for(p, "p")}
+    assert ("TOPIC", "READ") not in operations and ("TOPIC", "WRITE") not in operations
+    assert ("TOPIC", "CREATE") in operations and ("GROUP", "DELETE") in operations
+
+
+def test_iam_principals_get_no_acls_and_scram_users_no_policies():
+    iam = principal("iam: arn:aws:iam::123456789012:role/r\nconsume: [t]")
+    assert permissions.acls_for(iam, "p") == set()
+    assert permissions.kafka_principal(principal("scram: {user: billing-app}\nconsume: [t]"), "p") == "User:billing-app"
+
+
+def test_oversized_policy_is_refused_with_a_hint():
+    topics = ", ".join(f"topic-number-{i:04d}-with-a-long-name" for i in range(150))
+    p = principal(f"iam: arn:aws:iam::123456789012:role/r\nconsume: [{topics}]")
+    with pytest.raises(UsageError, match="IAM allows 6144") as caught:
+        permissions.check_policy_size(permissions.iam_policy(p, CLUSTER), "p")
+    assert "prefix" in (caught.value.hint or "")
+
+
+def test_cluster_arn_parsing_refuses_other_arns():
+    with pytest.raises(UsageError, match="not an MSK cluster ARN"):
+        ClusterArn.parse("arn:aws:iam::123456789012:role/r")
+    assert str(CLUSTER) == ARN
