@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
-	@echo "make bench   benchmarks (local up time)"
+	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply)"
 	@echo "make down    stop the demo cluster"
 
 $(STAMP): pyproject.toml
@@ -61,6 +61,7 @@ bench: kafka
 	@$(BIN)/python bench/local_up.py
 	@$(BIN)/python bench/iam_vs_scram.py
 	@$(BIN)/python bench/clients.py
+	@$(BIN)/python bench/access.py
 
 down: install
 	@$(BIN)/mskctl local down

@@ -3,7 +3,8 @@
 Starts the default local cluster, reads it through the MSK API, creates a SCRAM user the
 MSK way (customer-managed KMS key, `AmazonMSK_` secret, association), produces with
 `mskctl produce` over IAM, consumes over SCRAM and mutual TLS, runs `mskctl doctor` for IAM
-and SCRAM, rotates the password and watches the brokers follow, and reads the metrics.
+and SCRAM, applies seed 002's access example as code (plan, apply, plan again, rotate a
+SCRAM user's password), rotates the password and watches the brokers follow, and reads the metrics.
 Run it again: it reuses what it made.
 """
 
@@ -120,7 +121,14 @@ def main() -> int:
     run(MSKCTL, "doctor", "--auth", "iam", "--topic", TOPIC)
     run(MSKCTL, "doctor", "--auth", "scram", "--topic", TOPIC)
 
-    step("6. Rotate the password in Secrets Manager; the brokers follow")
+    step("6. Access as code: seed 002's ACLs and SCRAM users from one spec (mskctl plan / apply)")
+    spec = str(Path(__file__).resolve().parents[1] / "examples" / "access" / "seed-002.yaml")
+    run(MSKCTL, "plan", "-f", spec)
+    run(MSKCTL, "apply", "-f", spec, "--yes")
+    run(MSKCTL, "plan", "-f", spec, "--detailed-exitcode")  # exit 0: nothing left to change
+    run(MSKCTL, "access", "rotate-scram", "producer-app")
+
+    step("7. Rotate a password by hand in Secrets Manager; the brokers follow")
     new_password = os.urandom(12).hex()
     rotated = json.dumps({"username": USER, "password": new_password})
     sm.put_secret_value(SecretId=secret_arn, SecretString=rotated)
@@ -130,7 +138,7 @@ def main() -> int:
     console.print(f"new password accepted after {time.monotonic() - started:.1f}s; "
                   f"old one accepted: {authenticates(scram)}")
 
-    step("7. Open monitoring: the JMX exporter on port 11001")
+    step("8. Open monitoring: the JMX exporter on port 11001")
     host = env["MSK_BOOTSTRAP_SERVERS_TLS"].split(",")[0].split(":")[0]
     with urllib.request.urlopen(f"http://{host}:11001/metrics", timeout=10) as response:
         lines = [ln for ln in response.read().decode().splitlines() if ln.startswith("kafka_server_")]

@@ -8,7 +8,18 @@ import json
 from unittest import mock
 
 import pytest
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    ResourcePatternType,
+    ResourceType,
+)
 
 from tests.integration.iam_helpers import (
     admin_iam_config,
@@ -267,19 +278,6 @@ def test_denials_are_logged_with_principal_action_and_resource(msk, unique, topi
 def test_requests_forwarded_to_the_controller_are_decided_by_iam(msk, unique):
     """KRaft brokers forward CreateTopics, config and ACL changes to the controller: still IAM, not the
     open-by-default ACLs (a principal without CreateTopic must not create topics)."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import (
-        AclBinding,
-        AclOperation,
-        AclPermissionType,
-        AdminClient,
-        AlterConfigOpType,
-        ConfigEntry,
-        ConfigResource,
-        ResourcePatternType,
-        ResourceType,
-    )
-
     existing = f"iam-fwd-{unique}"
     create_topic(msk.tls_config(), existing)
     cluster = msk.spec.arn

@@ -50,6 +50,7 @@ class ApplyResult:
     skipped: list[tuple[Change, str]] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=lambda: {"kafka": 0, "aws": 0})
     seconds: float = 0.0
+    converged_after: float = 0.0  # seconds the brokers took to show every change
 
 
 class ApplyFailed(MskctlError):
@@ -59,7 +60,7 @@ class ApplyFailed(MskctlError):
 
 
 def apply_plan(plan: Plan, ctx: AccessContext, *, allow_delete: bool,
-               progress: Callable[[int], None] = lambda n: None) -> ApplyResult:
+               progress: Callable[[int], None] = lambda n: None, converge_timeout: float = 300.0) -> ApplyResult:
     result = ApplyResult()
     started = time.monotonic()
     runner = _Runner(ctx, result, progress)
@@ -75,11 +76,80 @@ def apply_plan(plan: Plan, ctx: AccessContext, *, allow_delete: bool,
                 progress(len(changes))
                 continue
             runner.run(kind, action, changes)
+        # The controller has committed everything; brokers apply it to their metadata later (seconds for
+        # thousands of partitions). Done means every broker answer shows it, so the next plan is clean.
+        converging = time.monotonic()
+        wait_until_visible(ctx, result.done, converge_timeout)
+        result.converged_after = time.monotonic() - converging
     except MskctlError as exc:
         result.seconds = time.monotonic() - started
         raise ApplyFailed(exc, result) from None
     result.seconds = time.monotonic() - started
     return result
+
+
+def wait_until_visible(ctx: AccessContext, done: list[Change], timeout: float) -> None:
+    """Poll topics, partitions, configs and ACLs until two reads in a row show every applied change."""
+    topics = {c.target: c for c in done if c.kind in (Kind.topic, Kind.partitions)}
+    configs = [c for c in done if c.kind is Kind.topic_config]
+    acls = [c for c in done if c.kind is Kind.acl]
+    if not (topics or configs or acls):
+        return
+    deadline = time.monotonic() + timeout
+    streak = 0
+    while streak < 2:
+        if time.monotonic() > deadline:
+            raise MskctlError(f"The changes were made, but the brokers did not all show them within {timeout:.0f} s.",
+                              hint="Run `mskctl plan` again in a while; the cluster may be overloaded.")
+        visible = _topics_visible(ctx, topics) and _configs_visible(ctx, configs) and _acls_visible(ctx, acls)
+        streak = streak + 1 if visible else 0
+        if streak < 2:
+            time.sleep(0.5)
+
+
+def _topics_visible(ctx: AccessContext, topics: dict[str, Change]) -> bool:
+    if not topics:
+        return True
+    metadata = ctx.admin.list_topics(timeout=30).topics
+    for name, change in topics.items():
+        found = metadata.get(name)
+        present = found is not None and found.error is None
+        if present == (change.action is Action.delete):
+            return False
+        if change.kind is Kind.partitions and len(found.partitions) < change.detail["to"]:
+            return False
+    return True
+
+
+def _configs_visible(ctx: AccessContext, changes: list[Change]) -> bool:
+    if not changes:
+        return True
+    resources = [ConfigResource(ResourceType.TOPIC, c.target) for c in changes]
+    futures = ctx.admin.describe_configs(resources, request_timeout=60)
+    for change, resource in zip(changes, resources, strict=True):
+        entries = kafka_call(f"describe configs of {change.target}", lambda r=resource: futures[r])
+        if any(entries[k].value != v for k, v in change.detail["set"].items() if k in entries):
+            return False
+        if any(k in entries and not entries[k].is_default for k in change.detail["reset"]):
+            return False
+    return True
+
+
+def _acls_visible(ctx: AccessContext, changes: list[Change]) -> bool:
+    if not changes:
+        return True
+    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
+                                  AclPermissionType.ANY)
+    bindings = kafka_call("describe ACLs", lambda: ctx.admin.describe_acls(everything, request_timeout=60))
+    live = {(b.principal, b.restype.name, b.resource_pattern_type.name, b.name, b.operation.name,
+             b.permission_type.name, b.host) for b in bindings}
+    for change in changes:
+        d = change.detail
+        key = (d["principal"], d["resource_type"], d["pattern_type"], d["resource_name"], d["operation"],
+               d["permission"], d["host"])
+        if (key in live) != (change.action is Action.create):
+            return False
+    return True
 
 
 def _chunks(items: list[Change], size: int) -> list[list[Change]]:

@@ -162,11 +162,13 @@ def read_iam(iam: Any, desired: Desired, live: Live) -> None:
         for policy in pool.map(one_policy, arns):
             live.policies[policy.name] = policy
         live.requests["aws"] += 3 * len(arns)
-        for arn, exists in pool.map(lambda g: aws_call("look up IAM principal", principal_exists, g),
-                                    desired.iam.values()):
+        # A principal its policy is attached to exists: look up only the others.
+        unproven = [g for g in desired.iam.values() if g.policy_name not in live.policies
+                    or (g.principal_kind, g.principal_name) not in live.policies[g.policy_name].attached]
+        for arn, exists in pool.map(lambda g: aws_call("look up IAM principal", principal_exists, g), unproven):
             if not exists:
                 live.missing_principals.add(arn)
-        live.requests["aws"] += len(desired.iam)
+        live.requests["aws"] += len(unproven)
 
 
 def _as_dict(document: Any) -> dict | None:

@@ -51,7 +51,8 @@ def print_result(result: ApplyResult, console: Console) -> None:
         by_action[change.action.value] = by_action.get(change.action.value, 0) + 1
     done = ", ".join(f"{n} {a}d" if a != "update" else f"{n} updated" for a, n in sorted(by_action.items()))
     console.print(f"Applied: {done or 'nothing'} in {result.seconds:.1f} s "
-                  f"({result.requests['kafka']} Kafka admin requests, {result.requests['aws']} AWS API calls).",
+                  f"({result.requests['kafka']} Kafka admin requests, {result.requests['aws']} AWS API calls; "
+                  f"brokers showed every change after {result.converged_after:.1f} s).",
                   highlight=False)
     for change, reason in result.skipped:
         console.print(f"  [yellow]skipped[/] {change.kind.value} {change.target}: {reason}", highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -100,6 +101,9 @@ def apply(
         raise UsageError("This apply would revoke the access of the identity running it:\n  "
                          + "\n  ".join(f"{c.kind.value} {c.target}" for c in revoking),
                          hint="Run it as another admin identity, or pass --force if that is intended.")
+    if not yes and not sys.stdin.isatty():
+        raise UsageError(f"apply would make {len(runnable)} changes and asks first, but there is no terminal.",
+                         hint="Review `mskctl plan`, then pass --yes (or --auto-approve) in scripts and CI.")
     if not yes and not typer.confirm(f"Apply {len(runnable)} changes?", err=True):
         raise typer.Abort()
     with Progress(TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -19,7 +19,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from mskctl.local import brokers, install
-from mskctl.local.emulator import moto_state
+from mskctl.local.emulator import moto_fixes, moto_state
 from mskctl.local.emulator.msk_api import ApiError, LocalMskApi, restart_with
 from mskctl.local.emulator.scram import ScramAssociations
 from mskctl.local.operator import OperatorScramUsers
@@ -124,6 +124,7 @@ class EmulatorApp:
 def serve(cluster_dir: Path) -> None:
     paths = ClusterPaths(cluster_dir)
     spec = load_spec(paths.spec)
+    moto_fixes.apply()
     restored = moto_state.restore(paths.aws_state)
     log.info("restored AWS state of %d services", restored)
     admin = moto_state.ensure_admin(spec, paths.admin_credentials)

@@ -1,0 +1,34 @@
+"""Where moto answers differently from AWS in ways mskctl relies on, the AWS behaviour, applied at start.
+
+Each fix names what moto does and what AWS does; remove it when moto does the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.iam.responses import IamResponse
+
+
+def _list_entities_for_policy(self: Any) -> ActionResult:
+    # moto scans only the first 100 users and roles (its default page of ListUsers/ListRoles); AWS
+    # reports every user, role and group the policy is attached to.
+    policy_arn = self._get_param("PolicyArn")
+    entity = self._get_param("EntityFilter")
+    prefix = self._get_param("PathPrefix") or "/"
+
+    def attached(items: Any) -> list[Any]:
+        return [i for i in items if policy_arn in i.managed_policies and i.path.startswith(prefix)]
+
+    result = {
+        "PolicyUsers": attached(self.backend.users.values()) if entity in (None, "User") else [],
+        "PolicyRoles": attached(self.backend.roles.values()) if entity in (None, "Role") else [],
+        "PolicyGroups": attached(self.backend.groups.values()) if entity in (None, "Group") else [],
+        "IsTruncated": False,
+    }
+    return ActionResult(result)
+
+
+def apply() -> None:
+    IamResponse.list_entities_for_policy = _list_entities_for_policy
