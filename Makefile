@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench clean down
+.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench clean down iac-check
 
 help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
+	@echo "make iac-check  Terraform/OpenTofu: fmt, validate, plan, test, checkov, all offline"
 	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply)"
 	@echo "make down    stop the demo cluster"
 
@@ -54,7 +55,13 @@ plugin-test:
 	@cd broker-plugins && set -o pipefail && mvn -B -C test -Dmaven.repo.local=$(HOME)/.cache/mskctl/maven \
 	  | grep -E "Tests run:|BUILD|ERROR"
 
-test: kafka lint plugin-test
+# Terraform/OpenTofu offline (terraform/tools/README.md): OpenTofu built from the Go module proxy
+# and a schema-only AWS provider generated from PyPI's cdktn-provider-aws, cached in
+# ~/.cache/mskctl; then fmt, validate, plan, tofu test, negative fixtures and checkov.
+iac-check: install
+	@terraform/tools/iac-check
+
+test: kafka lint plugin-test iac-check
 	@$(BIN)/pytest tests $(PYTEST_ARGS)
 
 bench: kafka

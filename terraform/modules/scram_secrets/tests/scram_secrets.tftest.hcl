@@ -1,0 +1,133 @@
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition          = "aws"
+      dns_suffix         = "amazonaws.com"
+      reverse_dns_prefix = "com.amazonaws"
+    }
+  }
+  mock_data "aws_secretsmanager_random_password" {
+    defaults = {
+      random_password = "Mock0Password0Not0Real0000000000"
+    }
+  }
+}
+
+override_resource {
+  target = aws_kms_key.this
+  values = {
+    arn    = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    key_id = "11111111-2222-3333-4444-555555555555"
+  }
+}
+
+variables {
+  name        = "orders"
+  cluster_arn = "arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f0e0d0c-0b0a-0908-0706-050403020100-2"
+  users       = ["alice", "orders-app"]
+  tags        = { Team = "platform" }
+}
+
+run "secrets_are_named_for_msk_and_encrypted_with_the_cmk" {
+  command = plan
+
+  assert {
+    condition     = aws_secretsmanager_secret.this["alice"].name == "AmazonMSK_alice" && aws_secretsmanager_secret.this["orders-app"].name == "AmazonMSK_orders-app"
+    error_message = "Secret names must be AmazonMSK_<user>."
+  }
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.kms_key_id == "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"])
+    error_message = "Every secret must use the module's customer-managed key."
+  }
+  assert {
+    condition     = aws_kms_key.this[0].enable_key_rotation && aws_kms_alias.this[0].name == "alias/orders-msk-scram"
+    error_message = "The CMK rotates and has an alias."
+  }
+  assert {
+    condition     = jsondecode(aws_kms_key.this[0].policy).Statement[1].Condition.StringEquals["kms:ViaService"] == "secretsmanager.eu-west-1.amazonaws.com" && jsondecode(aws_kms_key.this[0].policy).Statement[1].Condition.StringEquals["kms:CallerAccount"] == "123456789012"
+    error_message = "The key is usable through Secrets Manager, from this account, only."
+  }
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.recovery_window_in_days == 7 && s.tags["Team"] == "platform"])
+    error_message = "Recovery window 7 days; tags merged."
+  }
+}
+
+run "values_have_the_msk_shape" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.this["alice"].secret_string).username == "alice"
+    error_message = "The secret value carries the user name."
+  }
+  assert {
+    condition     = length(jsondecode(aws_secretsmanager_secret_version.this["alice"].secret_string).password) == 32
+    error_message = "The secret value carries the generated password."
+  }
+  assert {
+    condition     = data.aws_secretsmanager_random_password.this["alice"].password_length == 32 && data.aws_secretsmanager_random_password.this["alice"].exclude_punctuation
+    error_message = "Passwords are 32 letters and digits by default."
+  }
+}
+
+run "one_non_exclusive_association_per_secret" {
+  command = plan
+
+  assert {
+    condition     = length(aws_msk_single_scram_secret_association.this) == 2 && alltrue([for a in aws_msk_single_scram_secret_association.this : a.cluster_arn == var.cluster_arn])
+    error_message = "Each secret gets its own association with the cluster."
+  }
+}
+
+run "passwords_are_not_outputs" {
+  command = plan
+
+  assert {
+    condition     = !anytrue([for k, v in output.secret_names : strcontains(v, "Mock0Password")]) && output.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "Outputs expose names, ARNs and the key, never passwords."
+  }
+}
+
+run "given_key_is_used" {
+  command = plan
+
+  variables {
+    kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+    secret_name_prefix = "AmazonMSK_prod_"
+  }
+
+  assert {
+    condition     = length(aws_kms_key.this) == 0 && aws_secretsmanager_secret.this["alice"].kms_key_id == "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555" && aws_secretsmanager_secret.this["alice"].name == "AmazonMSK_prod_alice"
+    error_message = "A given key replaces the module's CMK; the prefix may carry an environment."
+  }
+}
+
+run "secret_name_without_the_prefix_is_refused" {
+  command = plan
+
+  variables {
+    secret_name_prefix = "msk_"
+  }
+
+  expect_failures = [var.secret_name_prefix]
+}
+
+run "alias_instead_of_key_arn_is_refused" {
+  command = plan
+
+  variables {
+    kms_key_arn = "alias/aws/secretsmanager"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
