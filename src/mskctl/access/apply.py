@@ -24,7 +24,8 @@ from confluent_kafka.admin import (
 
 from mskctl.access.context import AccessContext
 from mskctl.access.desired import SECRET_TAG
-from mskctl.access.live import aws_call, kafka_call
+from mskctl.access.live import aws_call, chunks, kafka_call, read_acls
+from mskctl.access.permissions import Acl
 from mskctl.access.plan import Action, Change, Kind, Plan
 from mskctl.errors import MskctlError
 
@@ -138,22 +139,8 @@ def _configs_visible(ctx: AccessContext, changes: list[Change]) -> bool:
 def _acls_visible(ctx: AccessContext, changes: list[Change]) -> bool:
     if not changes:
         return True
-    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
-                                  AclPermissionType.ANY)
-    bindings = kafka_call("describe ACLs", lambda: ctx.admin.describe_acls(everything, request_timeout=60))
-    live = {(b.principal, b.restype.name, b.resource_pattern_type.name, b.name, b.operation.name,
-             b.permission_type.name, b.host) for b in bindings}
-    for change in changes:
-        d = change.detail
-        key = (d["principal"], d["resource_type"], d["pattern_type"], d["resource_name"], d["operation"],
-               d["permission"], d["host"])
-        if (key in live) != (change.action is Action.create):
-            return False
-    return True
-
-
-def _chunks(items: list[Change], size: int) -> list[list[Change]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    live = read_acls(ctx.admin)
+    return all((Acl(**change.detail) in live) == (change.action is Action.create) for change in changes)
 
 
 class _Runner:
@@ -205,7 +192,7 @@ class _Runner:
             self._done([change], "aws", 0)
 
     def scram_association_create(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, ASSOCIATE_BATCH):
+        for batch in chunks(changes, ASSOCIATE_BATCH):
             arns = [c.detail.get("arn") or self.secret_arns[c.target] for c in batch]
             response = self._aws("associate SCRAM secrets", "kafka", "batch_associate_scram_secret",
                                  ClusterArn=self.ctx.cluster_arn, SecretArnList=arns)
@@ -213,7 +200,7 @@ class _Runner:
             self._done(batch, "aws", 0)
 
     def scram_association_delete(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, ASSOCIATE_BATCH):
+        for batch in chunks(changes, ASSOCIATE_BATCH):
             response = self._aws("disassociate SCRAM secrets", "kafka", "batch_disassociate_scram_secret",
                                  ClusterArn=self.ctx.cluster_arn, SecretArnList=[c.detail["arn"] for c in batch])
             self._unprocessed(response, "disassociate")
@@ -236,14 +223,14 @@ class _Runner:
 
     # ---- topics --------------------------------------------------------------------
     def topic_create(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, KAFKA_BATCH):
+        for batch in chunks(changes, KAFKA_BATCH):
             new = [NewTopic(c.target, c.detail["partitions"] or -1, c.detail["replicationFactor"] or -1,
                             config=c.detail["configs"]) for c in batch]
             self._futures("create topic", self.ctx.admin.create_topics(new, request_timeout=120))
             self._done(batch, "kafka")
 
     def topic_config_update(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, KAFKA_BATCH):
+        for batch in chunks(changes, KAFKA_BATCH):
             resources = []
             for change in batch:
                 entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
@@ -255,26 +242,26 @@ class _Runner:
             self._done(batch, "kafka")
 
     def partitions_update(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, KAFKA_BATCH):
+        for batch in chunks(changes, KAFKA_BATCH):
             new = [NewPartitions(c.target, c.detail["to"]) for c in batch]
             self._futures("add partitions to", self.ctx.admin.create_partitions(new, request_timeout=60))
             self._done(batch, "kafka")
 
     def topic_delete(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, KAFKA_BATCH):
+        for batch in chunks(changes, KAFKA_BATCH):
             self._futures("delete topic", self.ctx.admin.delete_topics([c.target for c in batch],
                                                                        request_timeout=120))
             self._done(batch, "kafka")
 
     # ---- ACLs ----------------------------------------------------------------------
     def acl_create(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, ACL_BATCH):
+        for batch in chunks(changes, ACL_BATCH):
             bindings = [AclBinding(*_acl_args(c.detail)) for c in batch]
             self._futures("create ACL", self.ctx.admin.create_acls(bindings, request_timeout=60))
             self._done(batch, "kafka")
 
     def acl_delete(self, changes: list[Change]) -> None:
-        for batch in _chunks(changes, ACL_BATCH):
+        for batch in chunks(changes, ACL_BATCH):
             filters = [AclBindingFilter(*_acl_args(c.detail)) for c in batch]
             self._futures("delete ACL", self.ctx.admin.delete_acls(filters, request_timeout=60))
             self._done(batch, "kafka")

@@ -103,7 +103,7 @@ def read_kafka(admin: Any, desired: Desired, live: Live) -> None:
         replicas = len(next(iter(topic.partitions.values())).replicas)
         live.topics[name] = LiveTopic(name, len(topic.partitions), replicas)
     wanted = [name for name in desired.topics if name in live.topics]
-    for chunk in _chunks(wanted, CONFIG_BATCH):
+    for chunk in chunks(wanted, CONFIG_BATCH):
         resources = [ConfigResource(ResourceType.TOPIC, name) for name in chunk]
         futures = admin.describe_configs(resources, request_timeout=60)
         live.requests["kafka"] += 1
@@ -114,16 +114,20 @@ def read_kafka(admin: Any, desired: Desired, live: Live) -> None:
                 topic.configs[key] = entry.value
                 if entry.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value:
                     topic.dynamic.add(key)
+    live.acls = read_acls(admin)
+    live.requests["kafka"] += 1
+
+
+def read_acls(admin: Any) -> set[Acl]:
+    """Every ACL binding of the cluster, as the spec's Acl values."""
     everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
                                   AclOperation.ANY, AclPermissionType.ANY)
     bindings = kafka_call("describe ACLs", lambda: admin.describe_acls(everything, request_timeout=60))
-    live.requests["kafka"] += 1
-    for b in bindings:
-        live.acls.add(Acl(b.principal, b.restype.name, b.resource_pattern_type.name, b.name, b.operation.name,
-                          b.permission_type.name, b.host))
+    return {Acl(b.principal, b.restype.name, b.resource_pattern_type.name, b.name, b.operation.name,
+                b.permission_type.name, b.host) for b in bindings}
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
