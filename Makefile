@@ -69,6 +69,7 @@ bench: kafka
 	@$(BIN)/python bench/iam_vs_scram.py
 	@$(BIN)/python bench/clients.py
 	@$(BIN)/python bench/access.py
+	@$(BIN)/python bench/protect.py
 
 down: install
 	@$(BIN)/mskctl local down

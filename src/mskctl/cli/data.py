@@ -15,6 +15,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaExcep
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mskctl.cli import options as o
+from mskctl.cli import protect as protection
 from mskctl.cli.output import err_console, print_json
 from mskctl.errors import MskctlError, UsageError
 
@@ -58,6 +59,8 @@ def produce(
     value_format: Annotated[str, typer.Option("--format", help="raw or json (validated).")] = "raw",
     no_idempotence: Annotated[bool, typer.Option("--no-idempotence", help="Plain acks=all producer.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds a record may take to be delivered.")] = 30,
+    protect: Annotated[Path | None, typer.Option("--protect", help="Protection policy (YAML): encrypt, tokenize, "
+                                                 "mask or drop fields of JSON records before sending.")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
@@ -71,6 +74,7 @@ def produce(
                         role_arn, allow_plaintext)
     # Bounded delivery: an unreachable cluster is reported after --timeout, not librdkafka's 5 minutes.
     settings = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
+    protector = protection.producer_protector(protect, topic, conn) if protect else None
     producer = conn.producer(**settings)
     headers = _headers(header or [])
     latencies: list[float] = []
@@ -92,7 +96,7 @@ def produce(
             progress.advance(task)
 
         for number, value in enumerate(_values(values or [], file, count), start=1):
-            if value_format == "json":
+            if value_format == "json" and protector is None:  # a protector parses (and refuses) non-JSON itself
                 try:
                     json.loads(value)
                 except ValueError as exc:
@@ -100,10 +104,14 @@ def produce(
                     raise UsageError(f"Record {number} is not JSON ({exc}); the {number - 1} before it were sent.",
                                      hint="Fix that line, or use --format raw to send it as is.") from None
             payload = value.encode()
+            record_headers = headers
+            if protector is not None:
+                payload, record_headers = protection.protect_record(protector, topic, payload, headers, number,
+                                                                    producer)
             now = time.perf_counter()
             while True:
                 try:
-                    producer.produce(topic, payload, key=key.encode() if key else None, headers=headers,
+                    producer.produce(topic, payload, key=key.encode() if key else None, headers=record_headers,
                                      on_delivery=lambda e, m, t=now: delivered(e, m, t))
                     break
                 except BufferError:
@@ -118,6 +126,8 @@ def produce(
     if unflushed:
         errors.append(f"{unflushed} record(s) not delivered within {timeout:.0f} s")
     summary = _produce_summary(topic, conn.mode.value, sent, size, elapsed, latencies, errors)
+    if protector is not None:
+        summary["protection"] = protection.protection_summary(protector)
     if output == "json":
         print_json(summary)
     elif not quiet:
@@ -125,6 +135,10 @@ def produce(
             f"{summary['delivered']}/{sent} records, {size} bytes to {topic} over {conn.mode.value} in {elapsed:.2f}s "
             f"({summary['recordsPerSecond']:.0f}/s); delivery latency p50 {summary['latencyMs']['p50'] or '-'} ms, "
             f"p99 {summary['latencyMs']['p99'] or '-'} ms", highlight=False)
+        if protector is not None:
+            calls = summary["protection"]["kmsCalls"]
+            err_console.print(f"protected with {protect}; KMS calls: "
+                              + (", ".join(f"{k} {v}" for k, v in calls.items()) or "none"), highlight=False)
         for error in sorted(set(errors)):
             err_console.print(f"[red]failed:[/] {error} ({errors.count(error)}x)", highlight=False)
     if errors:
@@ -166,6 +180,8 @@ def consume(
     max_records: Annotated[int | None, typer.Option("--max", "-m", min=1, help="Stop after N records.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Stop after N s without records.")] = 10.0,
     output: Annotated[str, typer.Option("--output", "-o", help="text or jsonl.")] = "text",
+    unprotect: Annotated[bool, typer.Option("--unprotect", help="Decrypt protected fields where allowed; the "
+                                            "others are listed with the reason, and the exit code is 5.")] = False,
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
     region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,
     aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None, allow_plaintext: o.AllowPlaintext = False,
@@ -177,6 +193,7 @@ def consume(
         raise UsageError("Use either --group or --partition, not both.")
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
+    unprotecting = protection.Unprotecting(conn) if unprotect else None
     use_group = group or conn.settings.consumer_group
     # At least once without a round trip per record: offsets are stored after a record is printed
     # and committed in the background, then once more, synchronously, on the way out.
@@ -218,7 +235,11 @@ def consume(
                         continue
                     raise MskctlError(f"Consuming {topic} failed: {message.error()}",
                                       hint=_hint_for(str(message.error()), conn.mode.value))
-                lines.append(_format_record(message, output))
+                if unprotecting is None:
+                    lines.append(_format_record(message, output))
+                else:
+                    result, extra = unprotecting.unprotect(message)
+                    lines.append(_format_record(message, output, result.value, result.headers, extra))
             # Printed first, then marked consumed: at least once, one write per batch.
             if lines:
                 sys.stdout.write("\n".join(lines) + "\n")
@@ -237,6 +258,8 @@ def consume(
         consumer.close()
     if output == "text":
         err_console.print(f"{seen} record(s) from {topic}", highlight=False)
+    if unprotecting is not None:
+        unprotecting.finish()
 
 
 def _commit_stored(consumer: object) -> None:
@@ -251,10 +274,15 @@ def _json_or_null(value: bytes | None) -> str:
     return _json_str(value.decode(errors="replace")) if value is not None else "null"
 
 
-def _format_record(message: object, output: str) -> str:
+_FROM_MESSAGE: object = object()
+
+
+def _format_record(message: object, output: str, value: object = _FROM_MESSAGE, raw_headers: object = _FROM_MESSAGE,
+                   extra: str = "") -> str:
+    """One record as a line; value and headers default to the message's (``--unprotect`` passes its own)."""
     key = message.key()
-    value = message.value()
-    raw_headers = message.headers()
+    value = message.value() if value is _FROM_MESSAGE else value
+    raw_headers = message.headers() if raw_headers is _FROM_MESSAGE else raw_headers
     key_text = key.decode(errors="replace") if key is not None else None
     value_text = value.decode(errors="replace") if value is not None else None
     if output == "jsonl":
@@ -263,7 +291,7 @@ def _format_record(message: object, output: str) -> str:
         return (f'{{"topic": {_json_str(message.topic())}, "partition": {message.partition()}, '
                 f'"offset": {message.offset()}, "timestamp": {message.timestamp()[1]}, '
                 f'"key": {_json_str(key_text) if key_text is not None else "null"}, "headers": {headers}, '
-                f'"value": {_json_str(value_text) if value_text is not None else "null"}}}')
+                f'"value": {_json_str(value_text) if value_text is not None else "null"}{extra}}}')
     shown_headers = " ".join(f"{k}={v.decode(errors='replace') if v is not None else ''}"
                              for k, v in raw_headers or [])
     return (f"{message.partition()}:{message.offset()} key={key_text if key_text is not None else '-'}"

@@ -17,6 +17,7 @@ from mskctl.cli.data import consume, produce
 from mskctl.cli.doctor import doctor
 from mskctl.cli.local import app as local_app
 from mskctl.cli.output import err_console
+from mskctl.cli.protect import app as protect_app
 from mskctl.errors import MskctlError
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(cluster_app, name="cluster")
 app.add_typer(config_app, name="config")
 app.add_typer(access_app, name="access")
+app.add_typer(protect_app, name="protect")
 app.command()(plan)
 app.command()(apply)
 app.command()(produce)
