@@ -65,6 +65,7 @@ test: kafka lint plugin-test iac-check
 	@$(BIN)/pytest tests $(PYTEST_ARGS)
 
 bench: kafka
+	@$(BIN)/python -m pip install -q -e '.[dev,bench]'  # confluent-kafka[rules], the protect baseline
 	@$(BIN)/python bench/local_up.py
 	@$(BIN)/python bench/iam_vs_scram.py
 	@$(BIN)/python bench/clients.py

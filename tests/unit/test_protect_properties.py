@@ -89,3 +89,17 @@ def test_irreversible_actions_change_only_their_fields(kms, keys, document):
     protected = json.loads(protector.protect("t", json.dumps(document).encode()).value)
     assert blank(protected, IRREVERSIBLE) == blank(document, IRREVERSIBLE)
     assert parse("$.nested.gone").locate(protected) == []
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"secret": 123456789012345678901234567890, "big": -9223372036854775809, "x": 1.5}',  # orjson: floats
+    b'{"secret": NaN, "other": Infinity, "n": 18446744073709551615}',  # orjson refuses NaN / Infinity
+    b'{"secret": "\\ud800 lone", "other": "\\udfff"}',  # orjson refuses lone surrogates
+])
+def test_values_the_fast_json_path_cannot_carry_survive_exactly(kms, keys, raw):
+    protector = Protector(load_text(policy_text(*keys, {"$.secret": "encrypt"})), kms=kms)
+    protected = protector.protect("t", raw)
+    assert json.loads(protected.value)["secret"].startswith("mskctl:1:e:")
+    restored = Protector(kms=kms).unprotect("t", protected.value, protected.headers)
+    assert restored.problems == []
+    assert json.dumps(json.loads(restored.value)) == json.dumps(json.loads(raw))

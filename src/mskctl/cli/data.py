@@ -18,6 +18,7 @@ from mskctl.cli import options as o
 from mskctl.cli import protect as protection
 from mskctl.cli.output import err_console, print_json
 from mskctl.errors import MskctlError, UsageError
+from mskctl.protect.envelope import parse
 
 
 def _values(values: list[str], file: Path | None, count: int | None) -> Iterator[str]:
@@ -98,7 +99,7 @@ def produce(
         for number, value in enumerate(_values(values or [], file, count), start=1):
             if value_format == "json" and protector is None:  # a protector parses (and refuses) non-JSON itself
                 try:
-                    json.loads(value)
+                    parse(value.encode())
                 except ValueError as exc:
                     producer.flush(60)  # what came before is delivered, never dropped
                     raise UsageError(f"Record {number} is not JSON ({exc}); the {number - 1} before it were sent.",

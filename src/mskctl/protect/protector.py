@@ -44,9 +44,10 @@ from mskctl.protect.envelope import (
     decode_header,
     dumps,
     encode_header,
+    fast_dumps,
     find_header,
     hint,
-    loads,
+    parse,
     unb64,
     without_header,
 )
@@ -175,16 +176,17 @@ class Protector:
         if plan is None:
             data = value if isinstance(value, bytes) else (value.encode() if isinstance(value, str) else dumps(value))
             return ProtectedRecord(data, None)
+        exact = False  # objects from the caller may hold what orjson cannot write (NaN, big integers)
         if isinstance(value, dict | list):
             document = copy.deepcopy(value)
         else:
             try:
-                document = loads(value)
+                document, exact = parse(value.encode() if isinstance(value, str) else value)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ProtectError(f"The record is not JSON ({exc}); topic {topic} has a protection policy.",
                                    hint="Protected topics take JSON records.") from None
         try:
-            return self._protect(topic, plan, document)
+            return self._protect(topic, plan, document, fast_dumps if exact else dumps)
         except KeyAccessError as exc:
             raise ProtectError(f"Cannot protect a record of {topic}: {exc.message}.",
                                hint=_producer_hint(exc)) from None
@@ -199,7 +201,7 @@ class Protector:
                 for f in plan.fields]
         return found
 
-    def _protect(self, topic: str, plan: TopicPlan, document: Any) -> ProtectedRecord:
+    def _protect(self, topic: str, plan: TopicPlan, document: Any, dumps: Callable[[Any], bytes]) -> ProtectedRecord:
         slots: list[dict[str, Any]] = []
         slot_ids: list[Any] = []
         applied: list[tuple[str, str, int | None]] = []
@@ -300,10 +302,11 @@ class Protector:
             result.problems.append(FieldProblem("*", "$", reason, str(exc)))
             return result
         try:
-            document = loads(value)
+            document, exact = parse(value)
         except (ValueError, UnicodeDecodeError):
             result.problems.append(FieldProblem("*", "$", Reason.malformed, "the protected record is not JSON"))
             return result
+        inexact: list[bool] = [] if exact else [True]  # a value orjson could not read exactly: write with json
         opened: dict[Any, Any] = {}  # this record's keys: per key entry, and per field for derived (mac) keys
         for text, action, slot_index in envelope.fields:
             if slot_index is None:
@@ -315,17 +318,17 @@ class Protector:
                 result.problems.append(FieldProblem(text, text, Reason.malformed, "the header names no valid field"))
                 continue
             for location in selector.locate(document):
-                problem = self._restore(topic, text, action, envelope, slot_index, opened, location)
+                problem = self._restore(topic, text, action, envelope, slot_index, opened, location, inexact)
                 if problem is None:
                     result.decrypted += 1
                 else:
                     result.problems.append(problem)
         if result.decrypted:
-            result.value = dumps(document)
+            result.value = dumps(document) if inexact else fast_dumps(document)
         return result
 
     def _restore(self, topic: str, text: str, action: str, envelope: Envelope, slot_index: int,
-                 opened: dict[Any, Any], location: paths.Location) -> FieldProblem | None:
+                 opened: dict[Any, Any], location: paths.Location, inexact: list[bool]) -> FieldProblem | None:
         protected = location.value
         prefix = ENCRYPTED if action == "encrypt" else DETERMINISTIC
         if not isinstance(protected, str) or not protected.startswith(prefix):
@@ -365,9 +368,14 @@ class Protector:
             return FieldProblem(text, location.path, Reason.tampered,
                                 "authentication failed: the value (or the header's key for it) was altered")
         try:
-            location.parent[location.key] = loads(plaintext)
+            if len(plaintext) >= 2 and plaintext[0] == 0x22 and plaintext[-1] == 0x22 and 0x5C not in plaintext:
+                location.parent[location.key], exact = plaintext[1:-1].decode(), True  # a string without escapes
+            else:
+                location.parent[location.key], exact = parse(plaintext)
         except (ValueError, UnicodeDecodeError):
             return FieldProblem(text, location.path, Reason.malformed, "the decrypted value is not JSON")
+        if not exact:
+            inexact.append(True)
         return None
 
     def _open(self, topic: str, text: str, envelope: Envelope, slot_index: int) -> Any:
