@@ -12,6 +12,7 @@ from mskctl import __version__
 from mskctl.cli.access import app as access_app
 from mskctl.cli.access import apply, plan
 from mskctl.cli.admin import cluster_app, topics_app
+from mskctl.cli.audit import audit
 from mskctl.cli.config import app as config_app
 from mskctl.cli.data import consume, produce
 from mskctl.cli.doctor import doctor
@@ -38,6 +39,7 @@ app.command()(apply)
 app.command()(produce)
 app.command()(consume)
 app.command()(doctor)
+app.command()(audit)
 
 _state = {"debug": False}
 

@@ -1,0 +1,87 @@
+"""Run the chosen layers, apply suppressions, and decide the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from mskctl.audit.model import Finding, Layer, LayerResult, Severity
+from mskctl.audit.suppress import apply, load_baseline
+from mskctl.errors import MskctlError, UsageError
+
+
+@dataclass
+class AuditRequest:
+    terraform: list[Path] = field(default_factory=list)
+    plan: Path | None = None
+    aws: bool = False
+    live: bool = False
+    baseline: Path | None = None
+    cluster_arns: list[str] = field(default_factory=list)
+    implicit: bool = False  # no layer was named: audit what is reachable, note what is not
+
+
+@dataclass
+class AuditReport:
+    layers: list[LayerResult]
+    findings: list[Finding]
+    unused_baseline: list[str] = field(default_factory=list)
+    unreached: list[str] = field(default_factory=list)  # layers left out of an implicit audit, and why
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        return [f for f in self.active if f.severity.at_least(threshold)]
+
+    def audited(self) -> set[Layer]:
+        return {result.layer for result in self.layers}
+
+
+def run_audit(request: AuditRequest, *, aws: Callable[[list[str]], LayerResult] | None = None,
+              live: Callable[[], LayerResult] | None = None,
+              terraform: Callable[[list[Path], Path | None], LayerResult] | None = None,
+              today: date | None = None) -> AuditReport:
+    """``aws``/``live`` run those layers (the CLI binds them to the profile's clients); ``terraform``
+    defaults to the static audit of the request's directories."""
+    baseline = load_baseline(request.baseline) if request.baseline else None  # bad baselines fail first
+    layers: list[LayerResult] = []
+    unreached: list[str] = []
+    if request.terraform or request.plan:
+        if terraform is None:
+            from mskctl.audit.terraform import audit_terraform as terraform
+        layers.append(terraform(request.terraform, request.plan))
+    runners: list[tuple[Layer, Callable[[], LayerResult]]] = []
+    if request.aws and aws is not None:
+        runners.append((Layer.aws, lambda: aws(request.cluster_arns)))
+    if request.live and live is not None:
+        runners.append((Layer.live, live))
+    for layer, run in runners:
+        try:
+            layers.append(run())
+        except MskctlError as exc:
+            if not request.implicit:  # a layer that was asked for must run
+                raise
+            unreached.append(f"{layer.value}: {exc.message}")
+    if not layers:
+        raise UsageError("Nothing to audit: " + ("; ".join(unreached) if unreached else "no layer was reachable."),
+                         hint="Name the layers: --terraform DIR, --plan PLAN.json, --aws, --live "
+                              "(with a profile, --bootstrap-servers or --cluster-arn).")
+    findings = [f for result in layers for f in result.findings]
+    ignores = [i for result in layers for i in result.ignores]
+    applied = apply(_dedupe(findings), ignores, baseline, today)
+    return AuditReport(layers, applied.findings, applied.unused, unreached)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.rule.id, finding.layer.value, str(finding.location))
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return sorted(kept, key=lambda f: (-f.severity.rank, f.layer.value, str(f.location), f.rule.id))
