@@ -1,0 +1,273 @@
+"""Checks of MSK resources: provisioned and serverless clusters, configurations, MSK Connect connectors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mskctl.audit.terraform_findings import Context, Findings, first, flag, none_on, sure, text
+from mskctl.audit.terraform_nodes import Node
+from mskctl.audit.terraform_values import Val, show, where
+
+CLUSTER_RULES = (
+    "client-broker-plaintext", "in-cluster-encryption-off", "at-rest-without-cmk", "unauthenticated-access",
+    "no-authentication", "public-access", "broker-logs-off", "enhanced-monitoring-low", "open-monitoring-off",
+    "kafka-version-unsupported",
+)
+
+# Versions MSK no longer supports, with their end-of-support dates, from the table "Supported Apache Kafka
+# versions" of the Amazon MSK Developer Guide (docs.aws.amazon.com/msk/latest/developerguide/
+# supported-kafka-versions.html). A version counts once its date has passed.
+END_OF_SUPPORT: dict[str, date] = {
+    "1.1.1": date(2024, 6, 5), "2.1.0": date(2024, 6, 5),
+    "2.2.1": date(2024, 6, 8), "2.3.1": date(2024, 6, 8), "2.4.1": date(2024, 6, 8),
+    "2.4.1.1": date(2024, 6, 8), "2.5.1": date(2024, 6, 8),
+    "2.6.0": date(2024, 9, 11), "2.6.1": date(2024, 9, 11), "2.6.2": date(2024, 9, 11), "2.6.3": date(2024, 9, 11),
+    "2.7.0": date(2024, 9, 11), "2.7.1": date(2024, 9, 11), "2.7.2": date(2024, 9, 11),
+    "2.8.0": date(2024, 9, 11), "2.8.1": date(2024, 9, 11), "2.8.2-tiered": date(2025, 1, 14),
+    "3.1.1": date(2024, 9, 11), "3.2.0": date(2024, 9, 11), "3.3.1": date(2024, 9, 11), "3.3.2": date(2024, 9, 11),
+    "3.4.0": date(2025, 8, 4), "3.5.1": date(2025, 10, 23),
+}
+
+
+def check_cluster(node: Node, context: Context, out: Findings) -> None:
+    out.evaluated(*CLUSTER_RULES)
+    _encryption(node, out)
+    _authentication(node, out)
+    _public_access(node, out)
+    _broker_logs(node, out)
+    _monitoring(node, out)
+    _kafka_version(node, out)
+
+
+def _encryption(node: Node, out: Findings) -> None:
+    info = first(node, "encryption_info")
+    for transit in sure(info, "encryption_in_transit"):
+        client_broker = transit.attr("client_broker")
+        if text(client_broker) not in (None, "TLS"):
+            out.report("client-broker-plaintext", node,
+                       f"encryption_in_transit.client_broker = {show(client_broker)}{where(client_broker)}: brokers "
+                       "also accept clients in clear text on port 9092",
+                       f'Set encryption_in_transit.client_broker = "TLS" on {node.address}.', at=client_broker)
+        in_cluster = transit.attr("in_cluster")
+        if in_cluster is not None and in_cluster.value is False:
+            out.report("in-cluster-encryption-off", node,
+                       f"encryption_in_transit.in_cluster = false{where(in_cluster)}: replication between brokers "
+                       "is not encrypted",
+                       f"Set encryption_in_transit.in_cluster = true on {node.address} (replaces the cluster).",
+                       at=in_cluster)
+    fix = f"Set encryption_info.encryption_at_rest_kms_key_arn = aws_kms_key.<key>.arn on {node.address}."
+    if info is None:
+        out.report("at-rest-without-cmk", node,
+                   "no encryption_info block: data at rest is encrypted with the AWS-managed key aws/kafka", fix)
+    elif not info.maybe:
+        key = info.attr("encryption_at_rest_kms_key_arn")
+        if key is None:
+            out.report("at-rest-without-cmk", node,
+                       "encryption_info has no encryption_at_rest_kms_key_arn: data at rest is encrypted with the "
+                       "AWS-managed key aws/kafka", fix, at=info)
+        elif "alias/aws/" in (text(key) or ""):
+            out.report("at-rest-without-cmk", node,
+                       f"encryption_at_rest_kms_key_arn = {show(key)}{where(key)} is an AWS-managed key", fix, at=key)
+
+
+def _authentication(node: Node, out: Findings) -> None:
+    fix = f"Add client_authentication {{ sasl {{ iam = true }} }} to {node.address} (or scram = true, or tls)."
+    auth = first(node, "client_authentication")
+    if auth is None:
+        out.report("no-authentication", node,
+                   "no client_authentication block: MSK lets every client in without authentication", fix)
+        return
+    if auth.maybe:
+        return
+    unauthenticated = auth.attr("unauthenticated")
+    if flag(unauthenticated, False):
+        out.report("unauthenticated-access", node,
+                   f"client_authentication.unauthenticated = true{where(unauthenticated)}: clients may connect "
+                   "without any credentials",
+                   f"Set client_authentication.unauthenticated = false on {node.address}.", at=unauthenticated)
+    states: list[bool | None] = [flag(unauthenticated, False)]
+    for sasl in auth.blocks("sasl"):
+        states += [None] if sasl.maybe else [flag(sasl.attr("iam"), False), flag(sasl.attr("scram"), False)]
+    for tls in auth.blocks("tls"):
+        authorities = tls.attr("certificate_authority_arns")
+        no_authority = authorities is not None and authorities.value == []
+        states.append(None if tls.maybe else not no_authority)
+    if none_on(states):
+        out.report("no-authentication", node,
+                   "client_authentication enables none of SASL/IAM, SASL/SCRAM or mutual TLS", fix, at=auth)
+
+
+def _public_access(node: Node, out: Findings) -> None:
+    for group in sure(node, "broker_node_group_info"):
+        for connectivity in sure(group, "connectivity_info"):
+            for public in sure(connectivity, "public_access"):
+                kind = public.attr("type")
+                if text(kind) not in (None, "DISABLED"):
+                    out.report("public-access", node,
+                               f"connectivity_info.public_access.type = {show(kind)}{where(kind)}: brokers get "
+                               "public IP addresses",
+                               f'Set broker_node_group_info.connectivity_info.public_access.type = "DISABLED" on '
+                               f"{node.address}.", at=kind)
+
+
+def _broker_logs(node: Node, out: Findings) -> None:
+    fix = (f"Add logging_info {{ broker_logs {{ cloudwatch_logs {{ enabled = true, log_group = ... }} }} }} to "
+           f"{node.address}.")
+    logging = first(node, "logging_info")
+    if logging is None:
+        out.report("broker-logs-off", node, "no logging_info block: broker logs go nowhere", fix)
+        return
+    broker_logs = first(logging, "broker_logs")
+    if broker_logs is None and not logging.maybe:
+        out.report("broker-logs-off", node, "logging_info has no broker_logs block", fix, at=logging)
+    if broker_logs is None or broker_logs.maybe:
+        return
+    states, disabled = _destinations(broker_logs)
+    if none_on(states):
+        out.report("broker-logs-off", node,
+                   "no broker log destination (cloudwatch_logs, firehose, s3) is enabled"
+                   + (f": enabled = false{where(disabled)}" if disabled else ""), fix, at=disabled or broker_logs)
+
+
+def _destinations(parent: Node) -> tuple[list[bool | None], Val | None]:
+    """Whether each log destination is on, and the first ``enabled = false`` (to point at)."""
+    states: list[bool | None] = []
+    disabled: Val | None = None
+    for destination in ("cloudwatch_logs", "firehose", "s3"):
+        for block in parent.blocks(destination):
+            enabled = None if block.maybe else block.attr("enabled")
+            states.append(None if block.maybe else flag(enabled, False))
+            if enabled is not None and enabled.value is False and disabled is None:
+                disabled = enabled
+    return states, disabled
+
+
+def _monitoring(node: Node, out: Findings) -> None:
+    level = node.attr("enhanced_monitoring")
+    fix = f'Set enhanced_monitoring = "PER_TOPIC_PER_BROKER" on {node.address}.'
+    if level is None:
+        out.report("enhanced-monitoring-low", node,
+                   "enhanced_monitoring is not set: DEFAULT, no per-topic metrics", fix)
+    elif text(level) in ("DEFAULT", "PER_BROKER"):
+        out.report("enhanced-monitoring-low", node, f"enhanced_monitoring = {show(level)}{where(level)}", fix,
+                   at=level)
+    fix = (f"Add open_monitoring {{ prometheus {{ jmx_exporter {{ enabled_in_broker = true }} node_exporter "
+           f"{{ enabled_in_broker = true }} }} }} to {node.address}.")
+    monitoring = first(node, "open_monitoring")
+    if monitoring is None:
+        out.report("open-monitoring-off", node, "no open_monitoring block: no Prometheus metrics", fix)
+        return
+    prometheus = first(monitoring, "prometheus")
+    if prometheus is None or prometheus.maybe:
+        return
+    states: list[bool | None] = []
+    disabled: Val | None = None
+    for exporter in ("jmx_exporter", "node_exporter"):
+        for block in prometheus.blocks(exporter):
+            enabled = None if block.maybe else block.attr("enabled_in_broker")
+            states.append(None if block.maybe else flag(enabled, False))
+            if enabled is not None and enabled.value is False and disabled is None:
+                disabled = enabled
+    if none_on(states):
+        out.report("open-monitoring-off", node,
+                   "neither the JMX nor the node exporter is enabled"
+                   + (f": enabled_in_broker = false{where(disabled)}" if disabled else ""), fix,
+                   at=disabled or prometheus)
+
+
+def _kafka_version(node: Node, out: Findings) -> None:
+    version = node.attr("kafka_version")
+    ended = END_OF_SUPPORT.get(text(version) or "")
+    if ended is not None and ended <= date.today():
+        out.report("kafka-version-unsupported", node,
+                   f"kafka_version = {show(version)}{where(version)}: MSK ended support on {ended.isoformat()}",
+                   f'Set kafka_version = "3.8.x" (or later) on {node.address}.', at=version)
+
+
+def check_serverless_cluster(node: Node, context: Context, out: Findings) -> None:
+    # Serverless clusters are TLS-only, private and IAM-only by construction; only IAM can be switched off
+    # in the code (the API refuses it, but the plan would not).
+    out.evaluated("client-broker-plaintext", "in-cluster-encryption-off", "public-access", "no-authentication")
+    for auth in sure(node, "client_authentication"):
+        for sasl in sure(auth, "sasl"):
+            for iam in sure(sasl, "iam"):
+                enabled = iam.attr("enabled")
+                if enabled is not None and enabled.value is False:
+                    out.report("no-authentication", node,
+                               f"client_authentication.sasl.iam.enabled = false{where(enabled)}",
+                               f"Set client_authentication.sasl.iam.enabled = true on {node.address}.", at=enabled)
+
+
+PROPERTY_RULES = {  # property -> (rule, is it insecure?, what to set)
+    "allow.everyone.if.no.acl.found": ("allow-everyone-if-no-acl", lambda v: v.lower() == "true", "false"),
+    "auto.create.topics.enable": ("auto-create-topics", lambda v: v.lower() == "true", "false"),
+    "unclean.leader.election.enable": ("unclean-leader-election", lambda v: v.lower() == "true", "false"),
+    "min.insync.replicas": ("min-insync-replicas-low", lambda v: v.isdigit() and int(v) < 2, "2"),
+    "default.replication.factor": ("replication-factor-low", lambda v: v.isdigit() and int(v) < 3, "3"),
+}
+
+
+def check_configuration(node: Node, context: Context, out: Findings) -> None:
+    out.evaluated(*(rule for rule, _, _ in PROPERTY_RULES.values()))
+    properties = node.attr("server_properties")
+    for key, (line, value) in server_properties(properties).items():
+        if key not in PROPERTY_RULES:
+            continue
+        rule, insecure, wanted = PROPERTY_RULES[key]
+        if insecure(value):
+            out.report(rule, node, f"server_properties sets {key}={value}{where(properties) if properties else ''}",
+                       f"Set {key}={wanted} in server_properties of {node.address}.", at=properties, line=line)
+
+
+def server_properties(val: Val | None) -> dict[str, tuple[int | None, str]]:
+    """key -> (line, value) of a properties text; lines with template parts are unknown and left out."""
+    found: dict[str, tuple[int | None, str]] = {}
+    for line, raw in val.text_lines() if val is not None else []:
+        stripped = raw.strip()
+        if not stripped or stripped[0] in "#!" or "${" in stripped or "%{" in stripped:
+            continue
+        separator = min((index for index in (stripped.find("="), stripped.find(":")) if index > 0), default=-1)
+        if separator > 0:
+            found[stripped[:separator].strip()] = (line, stripped[separator + 1:].strip())  # the last one wins
+    return found
+
+
+def check_connector(node: Node, context: Context, out: Findings) -> None:
+    out.evaluated("connect-no-tls", "connect-no-auth", "connect-no-logs")
+    encryption = first(node, "kafka_cluster_encryption_in_transit")
+    fix = f'Set kafka_cluster_encryption_in_transit.encryption_type = "TLS" on {node.address}.'
+    kind = encryption.attr("encryption_type") if encryption is not None else None
+    if encryption is None:
+        out.report("connect-no-tls", node, "no kafka_cluster_encryption_in_transit block: PLAINTEXT", fix)
+    elif not encryption.maybe and kind is None:
+        out.report("connect-no-tls", node, "encryption_type is not set: PLAINTEXT", fix, at=encryption)
+    elif not encryption.maybe and text(kind) not in (None, "TLS"):
+        out.report("connect-no-tls", node, f"encryption_type = {show(kind)}{where(kind)}", fix, at=kind)
+    auth = first(node, "kafka_cluster_client_authentication")
+    fix = f'Set kafka_cluster_client_authentication.authentication_type = "IAM" on {node.address}.'
+    kind = auth.attr("authentication_type") if auth is not None else None
+    if auth is None:
+        out.report("connect-no-auth", node, "no kafka_cluster_client_authentication block: NONE", fix)
+    elif not auth.maybe and (kind is None or text(kind) == "NONE"):
+        out.report("connect-no-auth", node, f"authentication_type = {show(kind) if kind else 'NONE (not set)'}"
+                   f"{where(kind) if kind else ''}", fix, at=kind or auth)
+    _connector_logs(node, out)
+
+
+def _connector_logs(node: Node, out: Findings) -> None:
+    fix = (f"Add log_delivery {{ worker_log_delivery {{ cloudwatch_logs {{ enabled = true, log_group = ... }} }} }} "
+           f"to {node.address}.")
+    delivery = first(node, "log_delivery")
+    if delivery is None:
+        out.report("connect-no-logs", node, "no log_delivery block: worker logs go nowhere", fix)
+        return
+    workers = first(delivery, "worker_log_delivery")
+    if workers is None and not delivery.maybe:
+        out.report("connect-no-logs", node, "log_delivery has no worker_log_delivery block", fix, at=delivery)
+    if workers is None or workers.maybe:
+        return
+    states, disabled = _destinations(workers)
+    if none_on(states):
+        out.report("connect-no-logs", node,
+                   "no worker log destination (cloudwatch_logs, firehose, s3) is enabled"
+                   + (f": enabled = false{where(disabled)}" if disabled else ""), fix, at=disabled or workers)

@@ -1,0 +1,123 @@
+"""Read .tf files into blocks and attributes that keep the line they are written on.
+
+python-hcl2's dictionary output has no line numbers, so this walks its rule tree instead (every rule
+carries the lark ``meta`` of its source span). Expressions are kept as tree nodes: the evaluator in
+``terraform_values`` follows them to literals and knows the line of every nested value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from mskctl.errors import UsageError
+
+PARSE_HINT = "Fix the file (`terraform validate` or `tofu validate` says the same), or leave it out of the audit."
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    expr: Any  # an hcl2 expression rule (ExprTermRule, ConditionalRule, ...)
+    line: int
+
+
+@dataclass
+class Block:
+    type: str  # resource, variable, locals, module, ingress, dynamic, ...
+    labels: tuple[str, ...]
+    line: int
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+    def children(self, block_type: str) -> list[Block]:
+        return [block for block in self.blocks if block.type == block_type]
+
+
+@dataclass
+class HclFile:
+    path: Path
+    display: str  # how findings name it: relative to the base directory when under it
+    blocks: list[Block]
+    attributes: dict[str, Attribute]  # top-level attributes: what a .tfvars file holds
+    lines: list[str]
+
+
+def parse_file(path: Path, display: str) -> HclFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{display}: not UTF-8 text ({exc.reason} at byte {exc.start}).", hint=PARSE_HINT) from None
+    except OSError as exc:
+        raise UsageError(f"{display}: cannot be read: {exc.strerror}.") from None
+    return parse_text(text, path, display)
+
+
+def parse_text(text: str, path: Path, display: str) -> HclFile:
+    try:
+        tree = hcl2.parses(text)
+    except UnexpectedInput as exc:
+        raise UsageError(f"{display}:{_where(exc, text)}: not valid HCL: {_describe(exc)}", hint=PARSE_HINT) from None
+    except (LarkError, RuntimeError, ValueError) as exc:  # the tree transformer rejects a few constructs
+        raise UsageError(f"{display}: not valid HCL: {exc}", hint=PARSE_HINT) from None
+    attributes, blocks = _read_body(tree.body, display)
+    return HclFile(path=path, display=display, blocks=blocks, attributes=attributes, lines=text.splitlines())
+
+
+def _read_body(body: Any, display: str) -> tuple[dict[str, Attribute], list[Block]]:
+    from hcl2.rules.base import AttributeRule, BlockRule
+
+    attributes: dict[str, Attribute] = {}
+    blocks: list[Block] = []
+    for child in body.children:
+        if isinstance(child, AttributeRule):
+            name = str(child.identifier.serialize())
+            line = child._meta.line
+            if name in attributes:
+                raise UsageError(f"{display}:{line}: {name!r} is set twice in this block "
+                                 f"(first at line {attributes[name].line}).", hint=PARSE_HINT)
+            attributes[name] = Attribute(name=name, expr=child.expression, line=line)
+        elif isinstance(child, BlockRule):
+            labels = [str(label.serialize()).strip('"') for label in child.labels]
+            inner_attributes, inner_blocks = _read_body(child.body, display)
+            blocks.append(Block(type=labels[0], labels=tuple(labels[1:]), line=child._meta.line,
+                                attributes=inner_attributes, blocks=inner_blocks))
+    return attributes, blocks
+
+
+def _where(exc: UnexpectedInput, text: str) -> str:
+    line, column = getattr(exc, "line", -1), getattr(exc, "column", -1)
+    if isinstance(exc, UnexpectedEOF) or line is None or line < 1:
+        lines = text.splitlines() or [""]
+        return f"{len(lines)}"
+    return f"{line}:{column}" if column and column > 0 else f"{line}"
+
+
+_TOKEN_NAMES = {
+    "RBRACE": "}", "LBRACE": "{", "RSQB": "]", "LSQB": "[", "RPAR": ")", "LPAR": "(", "EQ": "=", "COLON": ":",
+    "COMMA": ",", "DBLQUOTE": '"', "NAME": "a name", "$END": "the end of the file",
+}
+
+
+def _describe(exc: UnexpectedInput) -> str:
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            found = "the end of the file"
+        else:
+            shown = next((part.strip() for part in str(token.value).split("\n") if part.strip()), "")
+            found = repr(shown[:40]) if shown else "a line break"
+        expected = sorted(_TOKEN_NAMES.get(name, "") for name in exc.expected)
+        named = [name for name in expected if name]
+        if named and len(named) <= 4 and len(named) == len(expected):
+            return f"unexpected {found}, expected {' or '.join(named)}"
+        if token.type == "$END":
+            return "the file ends inside a block, string or expression (a missing }, ] or closing quote?)"
+        return f"unexpected {found}"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {exc.char!r}"
+    return str(exc).split("\n", 1)[0]

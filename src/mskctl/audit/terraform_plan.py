@@ -1,0 +1,125 @@
+"""Resources of a plan in JSON (``terraform show -json plan.out``, ``tofu show -json``) as check nodes.
+
+The plan has every value Terraform resolved, so variables, modules and functions are no longer in the
+way; what is only known after apply is marked unknown (``after_unknown``). Its ``configuration``
+section tells what the code sets: an unknown value the code does not set is a provider default, that
+is: not set. A plan has no file or line numbers: findings name the resource address.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mskctl.audit.terraform_findings import strip_index
+from mskctl.audit.terraform_nodes import Node, ValNode
+from mskctl.audit.terraform_values import UNKNOWN, Val
+from mskctl.errors import UsageError
+
+PLAN_HINT = "Give the JSON of a saved plan: `terraform show -json plan.out > plan.json` (or `tofu show -json`)."
+
+
+def plan_nodes(path: Path, display: str) -> list[Node]:
+    data = _load(path, display)
+    configurations = _configurations((data.get("configuration") or {}).get("root_module") or {}, "")
+    nodes: list[Node] = []
+    covered: set[str] = set()
+    for change in data.get("resource_changes") or []:
+        after = (change.get("change") or {}).get("after") if isinstance(change, dict) else None
+        if not isinstance(after, dict):
+            continue  # deleted, or not a resource
+        covered.add(change.get("address", ""))
+        unknown = (change.get("change") or {}).get("after_unknown") or {}
+        nodes.append(_node(change, change.get("module_address"), after, unknown, configurations))
+    # What the plan does not change (data sources read at plan time, resources without changes).
+    for section in ("planned_values", "prior_state"):
+        state = data.get(section) or {}
+        root = state.get("values", state) if section == "prior_state" else state
+        for resource, module_address in _state_resources(root.get("root_module") or {}):
+            if resource.get("address") not in covered and isinstance(resource.get("values"), dict):
+                covered.add(resource["address"])
+                nodes.append(_node(resource, module_address, resource["values"], {}, configurations))
+    return nodes
+
+
+def _load(path: Path, display: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"Plan {display} cannot be read: {exc.strerror}.", hint=PLAN_HINT) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Plan {display} is not JSON: {exc}.", hint=PLAN_HINT) from None
+    if not isinstance(data, dict) or "format_version" not in data or not (
+            "resource_changes" in data or "planned_values" in data):
+        raise UsageError(f"Plan {display} is not a plan in JSON (no format_version, resource_changes or "
+                         "planned_values).", hint=PLAN_HINT)
+    return data
+
+
+def _configurations(module: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
+    """Resource address (no instance keys) -> its configuration (expressions), through module calls."""
+    found = {f"{prefix}{resource.get('address')}": resource for resource in module.get("resources") or []
+             if isinstance(resource, dict)}
+    for name, call in (module.get("module_calls") or {}).items():
+        if isinstance(call, dict):
+            found.update(_configurations(call.get("module") or {}, f"{prefix}module.{name}."))
+    return found
+
+
+def _state_resources(module: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    found = [(resource, module.get("address")) for resource in module.get("resources") or []
+             if isinstance(resource, dict)]
+    for child in module.get("child_modules") or []:
+        if isinstance(child, dict):
+            found.extend(_state_resources(child))
+    return found
+
+
+def _node(resource: dict[str, Any], module_address: str | None, values: dict[str, Any], unknown: Any,
+          configurations: dict[str, dict[str, Any]]) -> ValNode:
+    address = str(resource.get("address", ""))
+    prefix = f"{module_address}." if module_address else ""
+    configuration = configurations.get(strip_index(address))
+    expressions = configuration.get("expressions") if configuration else None
+    literals = {name: Val(expression["constant_value"]) for name, expression in (expressions or {}).items()
+                if isinstance(expression, dict) and "constant_value" in expression}
+    refs = {name: {_address(prefix, reference) for reference in expression.get("references") or []}
+            for name, expression in (expressions or {}).items() if isinstance(expression, dict)}
+    return ValNode(mode=str(resource.get("mode", "managed")), type=str(resource.get("type", "")), address=address,
+                   module=prefix, value=_value(values, unknown, expressions), refs=refs, literals=literals)
+
+
+def _address(prefix: str, reference: str) -> str:
+    """``aws_x.y.arn`` -> ``<prefix>aws_x.y``; ``data.aws_x.y.json`` -> ``<prefix>data.aws_x.y``."""
+    parts = strip_index(reference).split(".")
+    return prefix + ".".join(parts[:3] if parts[0] == "data" else parts[:2])
+
+
+def _value(raw: Any, unknown: Any, expressions: Any) -> Val:
+    """A plan value as a Val tree; ``unknown`` mirrors it with true where the value is known after apply."""
+    if unknown is True:
+        return Val(UNKNOWN)
+    if isinstance(raw, dict) or isinstance(unknown, dict):
+        raw = raw if isinstance(raw, dict) else {}
+        unknown = unknown if isinstance(unknown, dict) else {}
+        configured = expressions if isinstance(expressions, dict) else None
+        result: dict[str, Val] = {}
+        for key in {*raw, *unknown}:
+            if unknown.get(key) is True and configured is not None and key not in configured:
+                result[key] = Val(None)  # computed by the provider because the code does not set it
+                continue
+            result[key] = _value(raw.get(key), unknown.get(key), _nested(configured, key))
+        return Val(result)
+    if isinstance(raw, list):
+        unknowns = unknown if isinstance(unknown, list) else []
+        nested = expressions if isinstance(expressions, list) else []
+        return Val([_value(item, unknowns[index] if index < len(unknowns) else None,
+                           nested[index] if index < len(nested) else None) for index, item in enumerate(raw)])
+    return Val(raw)
+
+
+def _nested(expressions: dict[str, Any] | None, key: str) -> Any:
+    """The configuration of a nested block (a list of expression objects), or None for an attribute."""
+    found = expressions.get(key) if expressions else None
+    return found if isinstance(found, list) else None

@@ -1,0 +1,298 @@
+"""Evaluate HCL expressions as far as literals go, remembering where each value is written.
+
+Only what is certain is known: literals, ``var.x`` (a module call's literal argument, a .tfvars value
+or the variable's literal default), ``local.x``, and a few pure functions of those (``jsonencode``,
+``tostring``, ``merge``, ...). Everything else - resource attributes, ``each``, conditionals, ``for``
+expressions, templates with unknown parts - is :class:`Unknown`, and checks never report on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from hcl2.rules.abstract import LarkToken
+from hcl2.rules.containers import ObjectElemKeyExpressionRule, ObjectElemKeyRule, ObjectRule, TupleRule
+from hcl2.rules.expressions import ExprTermRule, UnaryOpRule
+from hcl2.rules.functions import FunctionCallRule
+from hcl2.rules.indexing import GetAttrExprTermRule, IndexExprTermRule
+from hcl2.rules.literal_rules import FloatLitRule, IdentifierRule, IntLitRule, KeywordRule, LiteralValueRule
+from hcl2.rules.strings import HeredocTemplateRule, HeredocTrimTemplateRule, InterpolationRule, StringRule
+from hcl2.utils import process_escape_sequences
+
+
+class Unknown:
+    """A value that is not known before plan or apply. ``prefix``: the literal text a template starts with."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.prefix!r})" if self.prefix else "Unknown()"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Val:
+    """A value and where it is written (file None: from a plan)."""
+
+    value: Any  # str | int | float | bool | None | list[Val] | dict[str, Val] | Unknown
+    file: str | None = None
+    line: int | None = None
+    body_line: int | None = None  # a heredoc: the line its text starts on
+    text: str | None = None  # a heredoc's text, also when its value is unknown (a template)
+    via: str = ""  # the variable or local it came through
+
+    @property
+    def known(self) -> bool:
+        return not isinstance(self.value, Unknown)
+
+    @property
+    def absent(self) -> bool:
+        """null: Terraform treats it as not set at all."""
+        return self.value is None
+
+    def text_lines(self) -> list[tuple[int | None, str]]:
+        """(line, text) of each line of a string value; a quoted string keeps all of them on its own line."""
+        text = self.text if self.text is not None else self.value if isinstance(self.value, str) else None
+        if text is None:
+            return []
+        lines = text.split("\n")
+        if self.body_line is None:
+            return [(self.line, part) for part in lines]
+        return [(self.body_line + index, part) for index, part in enumerate(lines)]
+
+    def line_of(self, needle: str) -> int | None:
+        """The line of the first text line containing ``needle`` (a heredoc JSON policy), else the value's."""
+        for line, text in self.text_lines():
+            if needle in text:
+                return line
+        return self.line
+
+
+def show(val: Val | None) -> str:
+    """A value as it would be written in HCL, for messages."""
+    if val is None or val.value is None:
+        return "null"
+    value = val.value
+    if isinstance(value, Unknown):
+        return "(known after apply)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value) if "\n" not in value else "<<text>>"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {show(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def where(val: Val) -> str:
+    return f" (via {val.via})" if val.via else ""
+
+
+class Scope(Protocol):
+    def variable(self, name: str) -> Val: ...
+
+    def local(self, name: str) -> Val: ...
+
+
+def evaluate(node: Any, scope: Scope, file: str) -> Val:
+    """The value of an expression node, as far as it is literal."""
+    line = _line(node)
+    if isinstance(node, ExprTermRule):
+        return evaluate(node.expression, scope, file)
+    if isinstance(node, LiteralValueRule | KeywordRule):
+        literal = {"true": True, "false": False, "null": None}.get(str(node.token.value), UNKNOWN)
+        return Val(literal, file, line)
+    if isinstance(node, IntLitRule | FloatLitRule):
+        number = node.serialize()
+        return Val(number if isinstance(number, int | float) else UNKNOWN, file, line)
+    if isinstance(node, StringRule):
+        return _string(node, scope, file, line)
+    if isinstance(node, HeredocTemplateRule):  # also <<- (HeredocTrimTemplateRule)
+        return _heredoc(node, file, line)
+    if isinstance(node, TupleRule):
+        return Val([evaluate(element, scope, file) for element in node.elements], file, line)
+    if isinstance(node, ObjectRule):
+        return _object(node, scope, file, line)
+    if isinstance(node, FunctionCallRule):
+        return _function(node, scope, file, line)
+    if isinstance(node, GetAttrExprTermRule | IndexExprTermRule):
+        return _reference(node, scope, file, line)
+    if isinstance(node, UnaryOpRule):
+        operand = evaluate(node.expr_term, scope, file)
+        operator = node.operator.strip()
+        if operator == "!" and isinstance(operand.value, bool):
+            return Val(not operand.value, file, line)
+        if operator == "-" and isinstance(operand.value, int | float) and not isinstance(operand.value, bool):
+            return Val(-operand.value, file, line)
+    return Val(UNKNOWN, file, line)  # conditionals, operators, for expressions, splats, directives
+
+
+def _line(node: Any) -> int | None:
+    meta = getattr(node, "_meta", None)
+    return getattr(meta, "line", None) if meta is not None else None
+
+
+def _string(node: StringRule, scope: Scope, file: str, line: int | None) -> Val:
+    parts: list[str] = []
+    for part in node.string_parts:
+        content = part.content
+        if isinstance(content, LarkToken):
+            raw = str(content.value)
+            kind = content.lark_name()
+            if kind == "STRING_CHARS":
+                parts.append(process_escape_sequences(raw))
+            elif kind in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                parts.append(raw[1:])  # $${ -> ${, %%{ -> %{
+            else:
+                return Val(Unknown("".join(parts)), file, line)
+            continue
+        if isinstance(content, InterpolationRule):
+            inner = evaluate(content.expression, scope, file)
+            text = _as_text(inner.value)
+            if text is not None:
+                parts.append(text)
+                continue
+        return Val(Unknown("".join(parts)), file, line)  # an unknown part or a %{ directive }
+    return Val("".join(parts), file, line)
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+_TEMPLATE = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
+
+
+def _heredoc(node: HeredocTemplateRule, file: str, line: int | None) -> Val:
+    raw = str(node.heredoc.value)
+    lines = raw.rstrip("\r\n").split("\n")
+    body = [text.rstrip("\r") for text in lines[1:-1]]  # between <<MARKER and the closing MARKER
+    if isinstance(node, HeredocTrimTemplateRule):
+        indents = [len(text) - len(text.lstrip(" ")) for text in body if text.strip()]
+        trim = min(indents, default=0)
+        body = [text[trim:] for text in body]
+    text = "\n".join(body)
+    body_line = line + 1 if line is not None else None
+    template = _TEMPLATE.search(text)
+    if template:
+        return Val(Unknown(text[: template.start()]), file, line, body_line=body_line, text=text)
+    literal = text.replace("$${", "${").replace("%%{", "%{")
+    return Val(literal + "\n" if body else "", file, line, body_line=body_line, text=literal)
+
+
+def _object(node: ObjectRule, scope: Scope, file: str, line: int | None) -> Val:
+    items: dict[str, Val] = {}
+    for element in node.elements:
+        key_node = element.key
+        key: Any = None
+        if isinstance(key_node, ObjectElemKeyRule):
+            inner = key_node.value
+            key = str(inner.serialize()) if isinstance(inner, IdentifierRule) else evaluate(inner, scope, file).value
+        elif isinstance(key_node, ObjectElemKeyExpressionRule):
+            key = evaluate(key_node.expression, scope, file).value
+        if isinstance(key, int | float) and not isinstance(key, bool):
+            key = str(key)
+        if isinstance(key, str):  # an element whose key is unknown is left out
+            items[key] = evaluate(element.expression, scope, file)
+    return Val(items, file, line)
+
+
+def _function(node: FunctionCallRule, scope: Scope, file: str, line: int | None) -> Val:
+    name = "::".join(str(identifier.serialize()) for identifier in node.identifiers)
+    arguments = node.arguments
+    args = [evaluate(argument, scope, file) for argument in arguments.arguments] if arguments else []
+    if arguments is not None and arguments.has_ellipsis:
+        return Val(UNKNOWN, file, line)
+    if name in _PASS_THROUGH and len(args) == 1:
+        return args[0]
+    if name == "tostring" and len(args) == 1:
+        text = _as_text(args[0].value)
+        return replace(args[0], value=text) if text is not None else Val(UNKNOWN, file, line)
+    if name in ("lower", "upper", "trimspace") and len(args) == 1 and isinstance(args[0].value, str):
+        return replace(args[0], value=getattr(str, {"trimspace": "strip"}.get(name, name))(args[0].value))
+    if name == "merge" and args and all(isinstance(arg.value, dict) for arg in args):
+        merged: dict[str, Val] = {}
+        for arg in args:
+            merged.update(arg.value)
+        return Val(merged, file, line)
+    if name == "concat" and args and all(isinstance(arg.value, list) for arg in args):
+        return Val([item for arg in args for item in arg.value], file, line)
+    return Val(UNKNOWN, file, line)
+
+
+# Functions that return their argument unchanged as far as the checks care (jsonencode keeps the
+# structure: policy and secret checks read it as the JSON document it becomes).
+_PASS_THROUGH = {"jsonencode", "sensitive", "nonsensitive", "tolist", "toset", "tomap"}
+
+
+def _reference(node: Any, scope: Scope, file: str, line: int | None) -> Val:
+    root, steps = _traversal(node)
+    if root in ("var", "local") and steps and steps[0][0] == "attr":
+        name = steps[0][1]
+        found = scope.variable(name) if root == "var" else scope.local(name)
+        found = replace(found, via=f"{root}.{name}")
+        for kind, step in steps[1:]:
+            key = step if kind == "attr" else evaluate(step, scope, file).value
+            found = _index(found, key)
+        return found
+    return Val(UNKNOWN, file, line)
+
+
+def _traversal(node: Any) -> tuple[str | None, list[tuple[str, Any]]]:
+    """``var.a.b[0]`` -> ("var", [("attr", "a"), ("attr", "b"), ("index", <0>)])."""
+    if isinstance(node, ExprTermRule) and not node.parentheses:
+        return _traversal(node.expression)
+    if isinstance(node, IdentifierRule):
+        return str(node.serialize()), []
+    if isinstance(node, GetAttrExprTermRule):
+        root, steps = _traversal(node.expr_term)
+        return root, [*steps, ("attr", str(node.get_attr.identifier.serialize()))]
+    if isinstance(node, IndexExprTermRule):
+        root, steps = _traversal(node.children[0])
+        return root, [*steps, ("index", node.children[1].index_expression)]
+    return None, []
+
+
+def _index(val: Val, key: Any) -> Val:
+    value = val.value
+    if isinstance(value, dict) and isinstance(key, str) and key in value:
+        return replace(value[key], via=val.via)
+    if isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(value):
+        return replace(value[key], via=val.via)
+    return Val(UNKNOWN, val.file, val.line, via=val.via)
+
+
+def references(node: Any) -> set[str]:
+    """Resource addresses an expression mentions (``aws_x.y``, ``data.aws_x.y``), for linking resources."""
+    found: set[str] = set()
+    _collect_references(node, found)
+    return found
+
+
+def _collect_references(node: Any, found: set[str]) -> None:
+    if isinstance(node, GetAttrExprTermRule | IndexExprTermRule):
+        root, steps = _traversal(node)
+        names = [step for kind, step in steps if kind == "attr"]
+        if root == "data" and len(names) >= 2:
+            found.add(f"data.{names[0]}.{names[1]}")
+        elif root and root not in ("var", "local", "each", "count", "path", "module", "self") and names:
+            found.add(f"{root}.{names[0]}")
+    for child in getattr(node, "children", None) or []:
+        if child is not None and not isinstance(child, LarkToken):
+            _collect_references(child, found)
