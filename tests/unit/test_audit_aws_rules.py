@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from botocore.exceptions import ClientError
+
 from mskctl.audit import aws_cluster, aws_connect, aws_iam, aws_network, aws_secrets, aws_trail
+from mskctl.audit.aws_calls import AwsCalls, AwsPermissionMissing
 from mskctl.audit.aws_kms import KeyFacts
 from mskctl.audit.aws_properties import msk_defaults
 from mskctl.audit.model import Layer, LayerResult, Location
@@ -216,3 +220,22 @@ def test_cloudtrail_and_connectors():
                                              "kafkaClusterEncryptionInTransit": {"encryptionType": "PLAINTEXT"},
                                              "kafkaClusterClientAuthentication": {"authenticationType": "NONE"}})
     assert rules(connectors) == ["connect-no-auth", "connect-no-logs", "connect-no-tls"]
+
+
+def client_error(code: str, operation: str = "ListClustersV2") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "no"}}, operation)
+
+
+def test_required_calls_name_the_missing_permission_and_optional_ones_leave_a_note():
+    result = aws_result()
+    calls = AwsCalls(object(), result)
+
+    def denied() -> None:
+        raise client_error("AccessDeniedException")
+
+    with pytest.raises(AwsPermissionMissing) as error:
+        calls.required("kafka:ListClustersV2", denied)
+    assert error.value.exit_code == 2 and "kafka:ListClustersV2" in error.value.message
+    assert "Grant kafka:ListClustersV2" in (error.value.hint or "")
+    assert calls.optional("iam", "iam:GetAccountAuthorizationDetails", denied) is None
+    assert result.scanned == ["iam: not checked (AccessDenied on iam:GetAccountAuthorizationDetails)"]

@@ -59,7 +59,8 @@ def read_policies(calls: AwsCalls) -> list[PolicyInUse] | None:
                 continue
             default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
             if default is not None:
-                found.append(PolicyInUse(Location(arn=policy["Arn"], name=policy["PolicyName"]),
+                name = policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1]  # moto leaves it out
+                found.append(PolicyInUse(Location(arn=policy["Arn"], name=name),
                                          _document(default["Document"]), tuple(users)))
     return found
 

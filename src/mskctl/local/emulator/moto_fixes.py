@@ -9,6 +9,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.iam.responses import IamResponse
+from moto.kms.models import KmsBackend
 
 
 def _list_entities_for_policy(self: Any) -> ActionResult:
@@ -30,5 +31,19 @@ def _list_entities_for_policy(self: Any) -> ActionResult:
     return ActionResult(result)
 
 
+_generate_default_keys = KmsBackend._generate_default_keys
+
+
+def _aws_managed_default_keys(self: Any, alias_name: str) -> str | None:
+    # moto creates the key behind an aws/ alias (aws/secretsmanager, aws/kafka ...) on first use, as a
+    # CUSTOMER key that does not rotate; in AWS it is an AWS-managed key (KeyManager AWS), rotated yearly.
+    key_id = _generate_default_keys(self, alias_name)
+    if key_id is not None:
+        self.keys[key_id].key_manager = "AWS"
+        self.keys[key_id].key_rotation_status = True
+    return key_id
+
+
 def apply() -> None:
     IamResponse.list_entities_for_policy = _list_entities_for_policy
+    KmsBackend._generate_default_keys = _aws_managed_default_keys
