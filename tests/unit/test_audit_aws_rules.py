@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from mskctl.audit import aws_cluster, aws_connect, aws_iam, aws_network, aws_secrets, aws_trail
+from mskctl.audit.aws import check_configurations
 from mskctl.audit.aws_calls import AwsCalls, AwsPermissionMissing
 from mskctl.audit.aws_kms import KeyFacts
 from mskctl.audit.aws_properties import msk_defaults
@@ -239,3 +242,27 @@ def test_required_calls_name_the_missing_permission_and_optional_ones_leave_a_no
     assert "Grant kafka:ListClustersV2" in (error.value.hint or "")
     assert calls.optional("iam", "iam:GetAccountAuthorizationDetails", denied) is None
     assert result.scanned == ["iam: not checked (AccessDenied on iam:GetAccountAuthorizationDetails)"]
+
+
+def test_a_configuration_revision_is_read_once_for_the_clusters_sharing_it_and_defaults_fill_the_rest():
+    config = "arn:aws:kafka:eu-west-1:111122223333:configuration/strict/u-1"
+    kafka = boto3.client("kafka", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    result = aws_result()
+    calls = AwsCalls(object(), result)
+    calls._clients["kafka"] = kafka
+    with Stubber(kafka) as stub:
+        stub.add_response("describe_configuration_revision", {
+            "Arn": config, "Revision": 4,
+            "ServerProperties": b"auto.create.topics.enable=false\nunclean.leader.election.enable=false\n"
+                                b"min.insync.replicas=2\n"}, {"Arn": config, "Revision": 4})
+
+        def cluster(name: str) -> dict:
+            return {"ClusterName": name, "Provisioned": {
+                "BrokerNodeGroupInfo": {"ClientSubnets": ["a", "b", "c"]},
+                "CurrentBrokerSoftwareInfo": {"ConfigurationArn": config, "ConfigurationRevision": 4}}}
+
+        check_configurations(result, calls, {f"{ARN}-a": cluster("a"), f"{ARN}-b": cluster("b")})
+    # allow.everyone.if.no.acl.found is not in the revision: MSK's default (true) applies.
+    assert rules(result) == ["allow-everyone-if-no-acl"]
+    finding = result.findings[0]
+    assert finding.location.arn == config and "used by a, b" in finding.message and "MSK's default" in finding.message

@@ -167,3 +167,11 @@ def test_a_thousand_topics_and_five_thousand_acls_are_judged_quickly():
     result = evaluate("big", hardened(topics, acls))
     assert time.perf_counter() - started < 1.0
     assert found(result) == {("topic-without-acls", "kafka://big/topic/topic-0999")}
+
+
+def test_hidden_listeners_judge_neither_plaintext_nor_acl_coverage():
+    hidden = dict(SCRAM_BROKER) | {"advertised.listeners": ConfigValue(None, sensitive=True)}
+    result = evaluate("c", LiveCluster({1: hidden}, [LiveTopic("t", 3)], set()))
+    assert result.findings == []
+    assert "client-broker-plaintext" not in result.checked and "topic-without-acls" not in result.checked
+    assert "listeners: not checked (no broker shows advertised.listeners)" in result.scanned

@@ -46,7 +46,7 @@ def audit_aws(settings: Any, cluster_arns: list[str] | None = None) -> LayerResu
     deprecated = _deprecated_versions(calls) if clusters else set()
     for arn, info in clusters.items():
         _check_cluster(result, keys, arn, info, deprecated)
-    _check_configurations(result, calls, clusters)
+    check_configurations(result, calls, clusters)
     _check_security_groups(result, calls, clusters, region)
     for secret in aws_secrets.read_scram_secrets(calls, clusters).values():
         result.scanned.append(f"secret {secret.description['Name']}")
@@ -85,7 +85,7 @@ def _deprecated_versions(calls: AwsCalls) -> set[str]:
     return {v["Version"] for v in versions or [] if v.get("Status") == "DEPRECATED"}
 
 
-def _check_configurations(result: LayerResult, calls: AwsCalls, clusters: dict[str, dict[str, Any]]) -> None:
+def check_configurations(result: LayerResult, calls: AwsCalls, clusters: dict[str, dict[str, Any]]) -> None:
     """Each configuration revision once (clusters may share one); MSK's defaults fill what it leaves out."""
     kafka = calls.client("kafka")
     users: dict[tuple[str, int, int], list[str]] = defaultdict(list)

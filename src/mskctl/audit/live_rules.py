@@ -74,7 +74,7 @@ def evaluate(cluster: str, live: LiveCluster) -> LayerResult:
     check_acls(result, cluster, live.acls)
     if secured:
         check_topic_coverage(result, cluster, live.topics, live.acls, secured)
-    else:
+    elif secured is not None:
         result.checked.add("topic-without-acls")  # no SCRAM or mTLS listener: nothing to require
     return result
 
@@ -178,11 +178,20 @@ def _listener_setting(configs: dict[str, ConfigValue], listener: str, key: str) 
     return ""
 
 
-def check_listeners(result: LayerResult, cluster: str, brokers: dict[int, dict[str, ConfigValue]]) -> list[str]:
-    """Report plaintext client listeners; return the SCRAM and mTLS ones (``topic-without-acls`` needs them)."""
+def check_listeners(result: LayerResult, cluster: str,
+                    brokers: dict[int, dict[str, ConfigValue]]) -> list[str] | None:
+    """Report plaintext client listeners; return the SCRAM and mTLS ones (``topic-without-acls`` needs them).
+
+    None when no broker shows its listeners: then neither rule is judged.
+    """
+    readable = {b: c for b, c in brokers.items()
+                if (value := c.get("advertised.listeners")) is not None and value.readable}
+    if not readable:
+        result.scanned.append("listeners: not checked (no broker shows advertised.listeners)")
+        return None
     secured: set[str] = set()
     result.checked.add("client-broker-plaintext")
-    for broker, configs in sorted(brokers.items()):
+    for broker, configs in sorted(readable.items()):
         listeners = client_listeners(configs)
         plaintext = [lst.url for lst in listeners if lst.protocol in PLAINTEXT_PROTOCOLS]
         if plaintext:
