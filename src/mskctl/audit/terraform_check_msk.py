@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from mskctl.audit.aws_properties import PROPERTY_RULES, property_fix, property_problem
 from mskctl.audit.terraform_findings import Context, Findings, first, flag, none_on, sure, text
 from mskctl.audit.terraform_nodes import Node
 from mskctl.audit.terraform_values import Val, show, where
+from mskctl.audit.versions import unsupported_since
 
 CLUSTER_RULES = (
     "client-broker-plaintext", "in-cluster-encryption-off", "at-rest-without-cmk", "unauthenticated-access",
     "no-authentication", "public-access", "broker-logs-off", "enhanced-monitoring-low", "open-monitoring-off",
     "kafka-version-unsupported",
 )
-
-# Versions MSK no longer supports, with their end-of-support dates, from the table "Supported Apache Kafka
-# versions" of the Amazon MSK Developer Guide (docs.aws.amazon.com/msk/latest/developerguide/
-# supported-kafka-versions.html). A version counts once its date has passed.
-END_OF_SUPPORT: dict[str, date] = {
-    "1.1.1": date(2024, 6, 5), "2.1.0": date(2024, 6, 5),
-    "2.2.1": date(2024, 6, 8), "2.3.1": date(2024, 6, 8), "2.4.1": date(2024, 6, 8),
-    "2.4.1.1": date(2024, 6, 8), "2.5.1": date(2024, 6, 8),
-    "2.6.0": date(2024, 9, 11), "2.6.1": date(2024, 9, 11), "2.6.2": date(2024, 9, 11), "2.6.3": date(2024, 9, 11),
-    "2.7.0": date(2024, 9, 11), "2.7.1": date(2024, 9, 11), "2.7.2": date(2024, 9, 11),
-    "2.8.0": date(2024, 9, 11), "2.8.1": date(2024, 9, 11), "2.8.2-tiered": date(2025, 1, 14),
-    "3.1.1": date(2024, 9, 11), "3.2.0": date(2024, 9, 11), "3.3.1": date(2024, 9, 11), "3.3.2": date(2024, 9, 11),
-    "3.4.0": date(2025, 8, 4), "3.5.1": date(2025, 10, 23),
-}
-
 
 def check_cluster(node: Node, context: Context, out: Findings) -> None:
     out.evaluated(*CLUSTER_RULES)
@@ -177,8 +162,8 @@ def _monitoring(node: Node, out: Findings) -> None:
 
 def _kafka_version(node: Node, out: Findings) -> None:
     version = node.attr("kafka_version")
-    ended = END_OF_SUPPORT.get(text(version) or "")
-    if ended is not None and ended <= date.today():
+    ended = unsupported_since(text(version) or "")
+    if ended is not None:
         out.report("kafka-version-unsupported", node,
                    f"kafka_version = {show(version)}{where(version)}: MSK ended support on {ended.isoformat()}",
                    f'Set kafka_version = "3.8.x" (or later) on {node.address}.', at=version)
@@ -198,25 +183,16 @@ def check_serverless_cluster(node: Node, context: Context, out: Findings) -> Non
                                f"Set client_authentication.sasl.iam.enabled = true on {node.address}.", at=enabled)
 
 
-PROPERTY_RULES = {  # property -> (rule, is it insecure?, what to set)
-    "allow.everyone.if.no.acl.found": ("allow-everyone-if-no-acl", lambda v: v.lower() == "true", "false"),
-    "auto.create.topics.enable": ("auto-create-topics", lambda v: v.lower() == "true", "false"),
-    "unclean.leader.election.enable": ("unclean-leader-election", lambda v: v.lower() == "true", "false"),
-    "min.insync.replicas": ("min-insync-replicas-low", lambda v: v.isdigit() and int(v) < 2, "2"),
-    "default.replication.factor": ("replication-factor-low", lambda v: v.isdigit() and int(v) < 3, "3"),
-}
-
-
 def check_configuration(node: Node, context: Context, out: Findings) -> None:
-    out.evaluated(*(rule for rule, _, _ in PROPERTY_RULES.values()))
+    # The same judgement of each property as the AWS and live layers (aws_properties).
+    out.evaluated(*PROPERTY_RULES.values())
     properties = node.attr("server_properties")
     for key, (line, value) in server_properties(properties).items():
-        if key not in PROPERTY_RULES:
-            continue
-        rule, insecure, wanted = PROPERTY_RULES[key]
-        if insecure(value):
-            out.report(rule, node, f"server_properties sets {key}={value}{where(properties) if properties else ''}",
-                       f"Set {key}={wanted} in server_properties of {node.address}.", at=properties, line=line)
+        problem = property_problem(key, value) if key in PROPERTY_RULES else None
+        if problem:
+            out.report(PROPERTY_RULES[key], node,
+                       f"server_properties sets {problem}{where(properties) if properties else ''}",
+                       f"Set {property_fix(key)} in server_properties of {node.address}.", at=properties, line=line)
 
 
 def server_properties(val: Val | None) -> dict[str, tuple[int | None, str]]:
