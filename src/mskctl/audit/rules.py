@@ -151,10 +151,10 @@ RULES: dict[str, Rule] = _rules(
     Rule("iam-kafka-wildcard-action", "An IAM policy grants kafka-cluster:* (or kafka:*)", Severity.high, (T, A),
          ("004.bp2", "004.step3"),
          "List the kafka-cluster actions needed (mskctl access generates least-privilege policies).",
-         checkov=("CKV_AWS_62", "CKV_AWS_63"), prowler=()),
+         checkov=("CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "CKV_AWS_49"), prowler=()),
     Rule("iam-kafka-wildcard-resource", "An IAM policy grants kafka-cluster actions on every resource (*)",
          Severity.medium, (T, A), ("004.bp2", "004.step3"),
-         "Scope Resource to the cluster, topic and group ARNs.", checkov=("CKV_AWS_355",)),
+         "Scope Resource to the cluster, topic and group ARNs.", checkov=("CKV_AWS_355", "CKV_AWS_356")),
     # ---- MSK Connect ---------------------------------------------------------------------------------------------
     Rule("connect-no-tls", "An MSK Connect connector reaches the cluster without TLS", Severity.high, (T, A),
          ("002.1", "004.step1"),
