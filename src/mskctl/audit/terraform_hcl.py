@@ -99,7 +99,7 @@ def _where(exc: UnexpectedInput, text: str) -> str:
 
 _TOKEN_NAMES = {
     "RBRACE": "}", "LBRACE": "{", "RSQB": "]", "LSQB": "[", "RPAR": ")", "LPAR": "(", "EQ": "=", "COLON": ":",
-    "COMMA": ",", "DBLQUOTE": '"', "NAME": "a name", "$END": "the end of the file",
+    "COMMA": ",", "DBLQUOTE": '"', "NAME": "a name", "$END": "end of file",
 }
 
 
@@ -107,7 +107,7 @@ def _describe(exc: UnexpectedInput) -> str:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
-            found = "the end of the file"
+            found = "end of file"
         else:
             shown = next((part.strip() for part in str(token.value).split("\n") if part.strip()), "")
             found = repr(shown[:40]) if shown else "a line break"
