@@ -26,9 +26,11 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from mskctl.audit.aws import audit_aws
 from mskctl.audit.live import audit_live
 from mskctl.audit.model import LayerResult, Severity
 from mskctl.clients.connection import connect
+from mskctl.config.settings import Settings
 from mskctl.local import cluster, operator
 from mskctl.local.paths import ClusterPaths
 from tests.integration.kafka_helpers import create_topic, wait_until
@@ -137,6 +139,23 @@ def test_an_insecure_configuration_is_reported_broker_by_broker(weak, monkeypatc
     # Set to true in the configuration, but the brokers do not reveal it: not judged, and said so.
     assert "allow-everyone-if-no-acl" not in result.checked
     assert any(s.startswith("allow.everyone.if.no.acl.found: not checked") for s in result.scanned)
+
+
+def test_the_aws_layer_judges_the_configuration_the_brokers_run(weak, monkeypatch):
+    """The emulator serves the cluster's --configuration as revision 1, as MSK serves aws_msk_configuration."""
+    spec, env = weak
+    for key, value in env.items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    result = audit_aws(Settings(region=env["AWS_REGION"]), [spec.arn])
+    configured = {f.rule.id: f for f in result.findings if ":configuration/" in (f.location.arn or "")}
+    assert {"allow-everyone-if-no-acl", "auto-create-topics", "unclean-leader-election",
+            "min-insync-replicas-low"} <= set(configured)
+    allow = configured["allow-everyone-if-no-acl"]
+    assert allow.location.name.endswith("#server.properties:allow.everyone.if.no.acl.found")
+    assert "MSK's default" not in allow.message  # read from the revision, not assumed
+    assert any(f.rule.id == "client-broker-plaintext" and f.location.arn == spec.arn for f in result.findings)
 
 
 def set_unclean_election(admin, brokers: list[int], value: str | None) -> None:

@@ -54,3 +54,22 @@ def test_signing_service_comes_from_the_credential_scope():
                "Credential=AKIA/20261125/us-east-1/kafka/aws4_request, SignedHeaders=host, Signature=abc"}
     assert signing_service(environ) == "kafka"
     assert signing_service({}) is None
+
+
+CONFIG_ARN = "arn:aws:kafka:us-east-1:123456789012:configuration/demo-configuration/0b1c-1"
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "params"),
+    [
+        ("/v1/configurations", "ListConfigurations", {}),
+        (f"/v1/configurations/{CONFIG_ARN}", "DescribeConfiguration", {"arn": CONFIG_ARN}),
+        (f"/v1/configurations/{CONFIG_ARN}/revisions", "ListConfigurationRevisions", {"arn": CONFIG_ARN}),
+        (f"/v1/configurations/{CONFIG_ARN}/revisions/1", "DescribeConfigurationRevision",
+         {"arn": CONFIG_ARN, "revision": "1"}),
+    ],
+)
+def test_configuration_routes_match_botocore_request_uris(path, operation, params):
+    assert LocalMskApi.match("GET", path) == (operation, params)
+    template = wire.operation(operation).http["requestUri"]
+    assert path == template.replace("{arn}", CONFIG_ARN).replace("{revision}", "1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import threading
@@ -21,7 +22,16 @@ from mskctl.local.spec import ClusterSpec
 log = logging.getLogger(__name__)
 
 CLUSTER_ARN = r"arn:aws[\w-]*:kafka:[^:]+:\d+:cluster/[^/]+/[^/]+"
+CONFIGURATION_ARN = r"arn:aws[\w-]*:kafka:[^:]+:\d+:configuration/[^/]+/[^/]+"
+CONFIGURATION_OPERATIONS = ("ListConfigurations", "DescribeConfiguration", "ListConfigurationRevisions",
+                            "DescribeConfigurationRevision")
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/v1/configurations$"), "ListConfigurations"),
+    ("GET", re.compile(rf"^/v1/configurations/(?P<arn>{CONFIGURATION_ARN})$"), "DescribeConfiguration"),
+    ("GET", re.compile(rf"^/v1/configurations/(?P<arn>{CONFIGURATION_ARN})/revisions$"),
+     "ListConfigurationRevisions"),
+    ("GET", re.compile(rf"^/v1/configurations/(?P<arn>{CONFIGURATION_ARN})/revisions/(?P<revision>\d+)$"),
+     "DescribeConfigurationRevision"),
     ("GET", re.compile(rf"^/v1/clusters/(?P<arn>{CLUSTER_ARN})/bootstrap-brokers$"),
      "GetBootstrapBrokers"),
     ("GET", re.compile(rf"^/v1/clusters/(?P<arn>{CLUSTER_ARN})/nodes$"), "ListNodes"),
@@ -101,6 +111,8 @@ class LocalMskApi:
     def handle(self, operation: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         if operation.startswith("DescribeClusterOperation"):
             result = self._describe_operation(operation, params["arn"])
+        elif operation in CONFIGURATION_OPERATIONS:
+            result = self._configuration_call(operation, params)
         else:
             if params["arn"] != self.spec.arn:
                 raise ApiError(404, "NotFoundException",
@@ -139,7 +151,45 @@ class LocalMskApi:
                                "NodeExporter": {"EnabledInBroker": node}}}
 
     def _software(self) -> dict[str, Any]:
-        return {"KafkaVersion": self.spec.msk_kafka_version}
+        software: dict[str, Any] = {"KafkaVersion": self.spec.msk_kafka_version}
+        if self.spec.server_properties:  # MSK names the custom configuration the brokers run
+            software |= {"ConfigurationArn": self.configuration_arn, "ConfigurationRevision": 1}
+        return software
+
+    # ---- the cluster's custom configuration (aws_msk_configuration), as revision 1 ------------
+    @property
+    def configuration_arn(self) -> str:
+        spec = self.spec
+        return (f"arn:aws:kafka:{spec.region}:{spec.account_id}:configuration/{spec.name}-configuration/"
+                f"{spec.cluster_uuid}")
+
+    def _configuration(self) -> dict[str, Any]:
+        revision = {"CreationTime": self.spec.created, "Description": "the local cluster's --configuration",
+                    "Revision": 1}
+        return {"Arn": self.configuration_arn, "CreationTime": self.spec.created,
+                "Description": f"server properties of the local cluster {self.spec.name}",
+                "KafkaVersions": [self.spec.msk_kafka_version], "LatestRevision": revision,
+                "Name": f"{self.spec.name}-configuration", "State": "ACTIVE"}
+
+    def _configuration_call(self, operation: str, params: dict[str, str]) -> dict[str, Any]:
+        configurations = [self._configuration()] if self.spec.server_properties else []
+        if operation == "ListConfigurations":
+            return {"Configurations": configurations}
+        if not configurations or params["arn"] != self.configuration_arn:
+            raise ApiError(404, "NotFoundException", f"The configuration {params['arn']} does not exist.", "arn")
+        configuration = configurations[0]
+        if operation == "DescribeConfiguration":
+            return configuration
+        if operation == "ListConfigurationRevisions":
+            return {"Revisions": [configuration["LatestRevision"]]}
+        if params["revision"] != "1":
+            raise ApiError(404, "NotFoundException", f"The configuration has no revision {params['revision']}.",
+                           "revision")
+        text = "".join(f"{key}={value}\n" for key, value in self.spec.server_properties.items())
+        # A blob on the wire: base64, as MSK sends it (botocore decodes it to bytes).
+        return {"Arn": configuration["Arn"], "CreationTime": self.spec.created,
+                "Description": configuration["LatestRevision"]["Description"], "Revision": 1,
+                "ServerProperties": base64.b64encode(text.encode()).decode()}
 
     def _tags(self) -> dict[str, str]:
         try:
