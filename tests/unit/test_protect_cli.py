@@ -116,3 +116,13 @@ def test_forget_needs_a_policy_with_subjects(tmp_path):
 def test_produce_and_consume_document_their_protection_flags(flag):
     out = run("produce" if flag == "--protect" else "consume", "--help")
     assert flag in out.stdout
+
+
+def test_no_aws_region_is_a_clear_usage_error_not_an_internal_one():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MSK_"))}
+    env |= {"MSKCTL_CONFIG": "/nonexistent/mskctl.toml", "AWS_CONFIG_FILE": "/nonexistent/aws-config"}
+    out = subprocess.run([sys.executable, "-m", "mskctl.cli.main", "protect", "check",
+                          str(EXAMPLE / "orders-policy.yaml"), str(EXAMPLE / "sample-order.json"), "--topic",
+                          "orders"], capture_output=True, text=True, env=env)
+    assert out.returncode == 2
+    assert "No AWS region for kms" in out.stderr and "internal error" not in out.stderr

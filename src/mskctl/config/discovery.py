@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
 
 from mskctl.errors import MskctlError, UsageError
 
@@ -19,8 +19,15 @@ BOOTSTRAP_FIELDS = {
 
 def aws_client(settings: Any, service: str) -> Any:
     """A boto3 client as the settings' AWS profile and region (AWS_ENDPOINT_URL reaches the local MSK)."""
-    session = boto3.Session(profile_name=settings.aws_profile) if settings.aws_profile else boto3.Session()
-    return session.client(service, region_name=settings.region)
+    try:
+        session = boto3.Session(profile_name=settings.aws_profile) if settings.aws_profile else boto3.Session()
+        return session.client(service, region_name=settings.region)
+    except NoRegionError:
+        raise UsageError(f"No AWS region for {service}.",
+                         hint="Set AWS_REGION, pass --region, or give the profile a region.") from None
+    except ProfileNotFound as exc:
+        raise UsageError(f"AWS profile not found: {exc}.",
+                         hint="Check --aws-profile / AWS_PROFILE against ~/.aws/config.") from None
 
 
 def kafka_client(settings: Any) -> Any:
