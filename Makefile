@@ -14,7 +14,7 @@ help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
 	@echo "make iac-check  Terraform/OpenTofu: fmt, validate, plan, test, checkov, all offline"
-	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply)"
+	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply, protect, audit)"
 	@echo "make down    stop the demo cluster"
 
 $(STAMP): pyproject.toml
@@ -71,6 +71,7 @@ bench: kafka
 	@$(BIN)/python bench/clients.py
 	@$(BIN)/python bench/access.py
 	@$(BIN)/python bench/protect.py
+	@$(BIN)/python bench/audit.py
 
 down: install
 	@$(BIN)/mskctl local down

@@ -94,3 +94,31 @@ def rules_json() -> list[dict[str, Any]]:
     return [{"id": r.id, "title": r.title, "severity": r.severity.value, "layers": [x.value for x in r.layers],
              "checklist": list(r.checklist), "securityHub": list(r.security_hub), "checkov": list(r.checkov),
              "prowler": list(r.prowler), "fix": r.fix, "help": r.help} for r in RULES.values()]
+
+
+def rules_markdown() -> str:
+    """The rule catalogue as the Markdown table in docs/audit.md (a test keeps the two equal)."""
+    lines = ["| rule | severity | layers | checklist | Security Hub | checkov | Prowler |",
+             "|---|---|---|---|---|---|---|"]
+    for r in RULES.values():
+        lines.append(f"| `{r.id}`<br>{r.title} | {r.severity.value} | {', '.join(x.value for x in r.layers)} | "
+                     f"{', '.join(r.checklist)} | {', '.join(r.security_hub) or '-'} | "
+                     f"{', '.join(r.checkov) or '-'} | {', '.join(r.prowler) or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_docs(path: str) -> None:
+    """Rewrite the rule table between the markers of docs/audit.md."""
+    from pathlib import Path
+
+    doc = Path(path)
+    text = doc.read_text(encoding="utf-8")
+    start = text.index("\n", text.index("<!-- rules:start")) + 1
+    end = text.index("<!-- rules:end -->")
+    doc.write_text(text[:start] + rules_markdown() + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    update_docs(sys.argv[1] if len(sys.argv) > 1 else "docs/audit.md")

@@ -67,6 +67,8 @@ def audit(
         print_json(render.rules_json()) if output is not AuditOutput.table else render.print_rules(console)
         return
     try:
+        if write_baseline is not None:
+            _check_baseline_target(write_baseline, reason, expires)
         report = _run(terraform or [], plan, aws, live, baseline, (profile, auth, bootstrap, cluster_arn, region,
                                                                    ca_bundle, scram_secret, aws_profile, role_arn))
         if write_baseline is not None:
@@ -140,9 +142,8 @@ def _cluster_label(conn: Connection, profile: str | None) -> str:
         return "cluster"
 
 
-def _write_baseline(path: Path, report: AuditReport, reason: str | None, expires: str | None) -> None:
-    from mskctl.audit.suppress import baseline_text
-
+def _check_baseline_target(path: Path, reason: str | None, expires: str | None) -> date:
+    """Before auditing: a bad --write-baseline request fails fast."""
     if not reason or not reason.strip():
         raise UsageError("--write-baseline needs --reason: a baseline entry without a reason suppresses nothing.",
                          hint='Add --reason "why these findings are accepted".')
@@ -150,8 +151,17 @@ def _write_baseline(path: Path, report: AuditReport, reason: str | None, expires
         until = date.fromisoformat(expires) if expires else date.today() + timedelta(days=90)
     except ValueError:
         raise UsageError(f"--expires {expires!r} is not a date.", hint="Write it as YYYY-MM-DD.") from None
+    if until < date.today():
+        raise UsageError(f"--expires {until} is in the past.", hint="Give a future date.")
     if path.exists():
         raise UsageError(f"{path} exists; --write-baseline does not overwrite.",
                          hint="Choose a new file, or edit the existing baseline.")
-    path.write_text(baseline_text(report.active, reason, until), encoding="utf-8")
+    return until
+
+
+def _write_baseline(path: Path, report: AuditReport, reason: str | None, expires: str | None) -> None:
+    from mskctl.audit.suppress import baseline_text
+
+    until = _check_baseline_target(path, reason, expires)
+    path.write_text(baseline_text(report.active, reason or "", until), encoding="utf-8")
     err_console.print(f"wrote {len(report.active)} finding(s) to {path} (expires {until})", highlight=False)

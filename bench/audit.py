@@ -1,0 +1,148 @@
+"""`mskctl audit` at scale: a live cluster with 1,000 topics and 5,000 ACLs, plus a 50-file Terraform tree.
+
+Goal (issue 9): <= 10 s end to end (`mskctl audit --live --terraform DIR`, process start included).
+Baselines measured in the same run:
+  live      - what a script does without batching: one DescribeConfigs and one DescribeAcls (filtered)
+              per topic, timed on a sample of 100 topics and scaled to all of them
+  terraform - checkov on the same Terraform tree, when its venv from `make iac-check` is there
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TOPICS = int(os.environ.get("BENCH_TOPICS", "1000"))
+ACLS_PER_TOPIC = 5
+TF_FILES = 50
+SAMPLE = 100
+ROOT = Path(__file__).resolve().parents[1]
+CHECKOV = Path.home() / ".cache" / "mskctl" / "checkov-venv" / "bin" / "checkov"
+
+
+def terraform_tree(target: Path) -> int:
+    """The project's modules and environments, cut to 50 .tf files."""
+    files = sorted(p for p in (ROOT / "terraform").rglob("*.tf") if ".terraform" not in p.parts)[:TF_FILES]
+    for source in files:
+        destination = target / source.relative_to(ROOT / "terraform")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, destination)
+    return len(files)
+
+
+def fill(admin: Any) -> None:
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    topics = [NewTopic(f"bench.t{i:04d}", 3, 3, config={"min.insync.replicas": "2"}) for i in range(TOPICS)]
+    for start in range(0, len(topics), 250):
+        for future in admin.create_topics(topics[start:start + 250], request_timeout=120).values():
+            future.result()
+    bindings = []
+    for i in range(TOPICS):
+        principal = f"User:CN=bench-{i:04d}"
+        for operation in ("READ", "DESCRIBE", "WRITE"):
+            bindings.append(AclBinding(ResourceType.TOPIC, f"bench.t{i:04d}", ResourcePatternType.LITERAL,
+                                       principal, "*", AclOperation[operation], AclPermissionType.ALLOW))
+        for operation in ("READ", "DESCRIBE"):
+            bindings.append(AclBinding(ResourceType.GROUP, f"g{i:04d}", ResourcePatternType.LITERAL, principal, "*",
+                                       AclOperation[operation], AclPermissionType.ALLOW))
+    for start in range(0, len(bindings), 1000):
+        for future in admin.create_acls(bindings[start:start + 1000], request_timeout=120).values():
+            future.result()
+
+
+def per_topic_seconds(admin: Any) -> float:
+    """A script's way: each topic's configs and ACLs in their own requests; seconds for all topics."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ConfigResource,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    started = time.perf_counter()
+    for i in range(SAMPLE):
+        name = f"bench.t{i:04d}"
+        resource = ConfigResource(ResourceType.TOPIC, name)
+        admin.describe_configs([resource])[resource].result()
+        admin.describe_acls(AclBindingFilter(ResourceType.TOPIC, name, ResourcePatternType.MATCH, None, None,
+                                             AclOperation.ANY, AclPermissionType.ANY)).result()
+    return (time.perf_counter() - started) / SAMPLE * TOPICS
+
+
+def main() -> int:
+    os.environ["MSKCTL_HOME"] = tempfile.mkdtemp(prefix="mskctl-bench-audit-")
+    os.environ["MSKCTL_CONFIG"] = os.path.join(os.environ["MSKCTL_HOME"], "none.toml")
+    from mskctl.local import cluster, operator
+    from mskctl.local.paths import ClusterPaths
+
+    tree = Path(os.environ["MSKCTL_HOME"]) / "terraform"
+    files = terraform_tree(tree)
+    mskctl = str(Path(sys.executable).parent / "mskctl")
+    spec = cluster.up(cluster.UpRequest(name="bench-audit"))
+    try:
+        paths = ClusterPaths.for_name(spec.name)
+        env = dict(os.environ) | cluster.environment(spec, paths)
+        admin = operator.admin(spec, paths)
+        started = time.perf_counter()
+        fill(admin)
+        filled = time.perf_counter() - started
+        time.sleep(5)  # let every broker's metadata catch up before timing reads
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            out = subprocess.run([mskctl, "audit", "--live", "--terraform", str(tree), "--auth", "mtls", "-o", "json",
+                                  "--fail-on", "critical"], capture_output=True, text=True, env=env)
+            runs.append(time.perf_counter() - started)
+            if out.returncode not in (0, 1):
+                raise SystemExit(f"audit failed (exit {out.returncode}): {out.stderr[-800:]}")
+        report = json.loads(out.stdout)
+        started = time.perf_counter()
+        subprocess.run([mskctl, "audit", "--terraform", str(tree), "-o", "json", "--fail-on", "critical"],
+                       capture_output=True, text=True, env=env, check=False)
+        static_only = time.perf_counter() - started
+        script = per_topic_seconds(admin)
+    finally:
+        cluster.down("bench-audit", wipe=True)
+    checkov = None
+    if CHECKOV.exists():
+        started = time.perf_counter()
+        subprocess.run([str(CHECKOV), "-d", str(tree), "--framework", "terraform", "-o", "json", "--quiet"],
+                       capture_output=True, text=True, check=False)
+        checkov = time.perf_counter() - started
+    best = min(runs)
+    counts = report["summary"]["bySeverity"]
+    print(f"audit of a live local MSK ({TOPICS} topics x 3 partitions RF 3, {TOPICS * ACLS_PER_TOPIC} ACLs; "
+          f"filled in {filled:.0f} s) + {files} Terraform files")
+    print(f"  mskctl audit --live --terraform (CLI, e2e)  best {best:5.1f} s  runs "
+          + ", ".join(f"{r:.1f}" for r in runs) + f"  (goal <= 10 s; {report['summary']['findings']} findings: "
+          + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ")")
+    print(f"  of which the static layer alone (CLI)       {static_only:5.1f} s")
+    print(f"  live reads one topic at a time (a script)  {script:5.1f} s  -> mskctl {script / best:.1f}x faster "
+          "end to end")
+    if checkov is not None:
+        print(f"  checkov on the same Terraform tree          {checkov:5.1f} s  -> mskctl static layer "
+              f"{checkov / static_only:.1f}x faster")
+    else:
+        print("  checkov                                    not installed (run `make iac-check` once)")
+    return 0 if best <= 10 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
