@@ -431,8 +431,16 @@ def test_a_json_policy_in_a_heredoc_points_at_the_line_of_the_wildcard(tmp_path)
             {
               "Statement": [
                 {
+                  "Effect": "Deny",
+                  "Action": "*",
+                  "Resource": "*"
+                },
+                {
                   "Effect": "Allow",
-                  "Action": ["kafka-cluster:Connect", "kafka:*"],
+                  "Action": [
+                    "kafka-cluster:Connect",
+                    "*"
+                  ],
                   "Resource": "*"
                 }
               ]
@@ -441,8 +449,15 @@ def test_a_json_policy_in_a_heredoc_points_at_the_line_of_the_wildcard(tmp_path)
         }
         """})
     result = audit_terraform([tmp_path], base=tmp_path)
-    assert reported_places(result) == [("main.tf", 8, "iam-kafka-wildcard-action"),
-                                       ("main.tf", 9, "iam-kafka-wildcard-resource")]
+    assert reported_places(result) == [("main.tf", 15, "iam-kafka-wildcard-action"),
+                                       ("main.tf", 17, "iam-kafka-wildcard-resource")]
+
+
+def test_hidden_directories_are_not_read(tmp_path):
+    write(tmp_path, {"main.tf": 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n',
+                     ".terraform/modules/x/main.tf": 'resource "aws_kms_key" "k" {}\n'})
+    result = audit_terraform([tmp_path], base=tmp_path)
+    assert (result.findings, result.scanned) == ([], ["main.tf"])
 
 
 # ---- modules ------------------------------------------------------------------------------------------------
@@ -671,9 +686,9 @@ def test_missing_roots_and_module_sources_are_usage_errors(tmp_path):
 # ---- the project's own Terraform -------------------------------------------------------------------------------
 
 def test_the_projects_terraform_audits_clean():
-    # tools/ holds tofu's negative fixtures (configurations broken on purpose), which checkov skips too.
-    roots = [path for path in sorted((ROOT / "terraform").iterdir()) if path.is_dir() and path.name != "tools"]
-    result = audit_terraform(roots, base=ROOT)
+    # All of it, as `mskctl audit` run in the repository reads it: iac-check's negative fixtures
+    # (tools/fixtures/broken, incomplete clusters on purpose) carry `# mskctl:ignore` comments.
+    result = audit_terraform([ROOT / "terraform"], base=ROOT)
     ignored = {(ignore.file, ignore.line, ignore.rule) for ignore in result.ignores if ignore.reason}
     # An ignore covers its own line and the next one (the engine's rule, applied here by hand).
     open_findings = [f"{f.location}: {f.rule.id}: {f.message}" for f in result.findings
@@ -682,4 +697,5 @@ def test_the_projects_terraform_audits_clean():
                          for line in (f.location.line, (f.location.line or 0) - 1))]
     assert open_findings == []
     assert "terraform/modules/msk_cluster/main.tf" in result.scanned
+    assert "terraform/tools/fixtures/broken/wrong_type/main.tf" in result.scanned
     assert result.checked >= STATIC_RULES

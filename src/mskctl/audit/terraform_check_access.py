@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from dataclasses import dataclass
 
 from mskctl.audit.terraform_findings import Context, Findings, items, strip_index, sure, text
 from mskctl.audit.terraform_nodes import Node
-from mskctl.audit.terraform_values import Unknown, Val, show, where
+from mskctl.audit.terraform_values import Unknown, Val, json_value, show, where
 
 MSK_SECRET_PREFIX = "AmazonMSK_"
 
@@ -232,23 +231,7 @@ def _json_document(val: Val | None) -> Val | None:
         return None
     if isinstance(val.value, dict | list):
         return val
-    if isinstance(val.value, str):
-        try:
-            return _from_json(json.loads(val.value), val)
-        except ValueError:
-            return None
-    return None
-
-
-def _from_json(data: object, source: Val) -> Val:
-    """JSON data as values, each on the line of the source text that first shows it."""
-    line = source.line_of(json.dumps(data)) if isinstance(data, str) else source.line
-    if isinstance(data, dict):
-        return Val({str(key): _from_json(value, source) for key, value in data.items()}, source.file, line,
-                   via=source.via)
-    if isinstance(data, list):
-        return Val([_from_json(value, source) for value in data], source.file, line, via=source.via)
-    return Val(data, source.file, line, via=source.via)
+    return json_value(val) if isinstance(val.value, str) else None
 
 
 def _json_statements(document: Val | None) -> list[Statement]:

@@ -296,3 +296,46 @@ def _collect_references(node: Any, found: set[str]) -> None:
     for child in getattr(node, "children", None) or []:
         if child is not None and not isinstance(child, LarkToken):
             _collect_references(child, found)
+
+
+def json_value(val: Val) -> Val | None:
+    """A string holding JSON (a heredoc policy) as values, each on the line it is written on; None if not JSON."""
+    try:
+        data = json.loads(val.value)
+    except (TypeError, ValueError):
+        return None
+    return _JsonLines(val).convert(data)
+
+
+class _JsonLines:
+    """Walks parsed JSON in document order with a cursor over the text, so equal values get their own lines."""
+
+    def __init__(self, source: Val) -> None:
+        self.source = source
+        self.lines = source.text_lines()
+        self.at = 0
+
+    def _find(self, needle: str) -> int | None:
+        for index in range(self.at, len(self.lines)):
+            if needle in self.lines[index][1]:
+                self.at = index
+                return self.lines[index][0]
+        return self._here()
+
+    def _here(self) -> int | None:
+        return self.lines[self.at][0] if self.lines else self.source.line
+
+    def convert(self, data: Any) -> Val:
+        source = self.source
+        if isinstance(data, dict):
+            line = self._here()
+            items = {}
+            for key, value in data.items():
+                self._find(json.dumps(key))
+                items[str(key)] = self.convert(value)
+            return Val(items, source.file, line, via=source.via)
+        if isinstance(data, list):
+            line = self._here()
+            return Val([self.convert(value) for value in data], source.file, line, via=source.via)
+        line = self._find(json.dumps(data)) if isinstance(data, str) else self._here()
+        return Val(data, source.file, line, via=source.via)
