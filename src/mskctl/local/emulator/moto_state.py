@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from moto.backends import get_backend
 from moto.core.base_backend import BackendDict
 
+from mskctl.local.emulator import network_state
 from mskctl.local.spec import ClusterSpec
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,8 @@ def ensure_cluster_record(spec: ClusterSpec) -> None:
     """
     kafka = get_backend("kafka")[spec.account_id][spec.region]
     if spec.arn in kafka.clusters:
+        # Records saved before the network existed in EC2 name made-up subnets; moto lists these.
+        kafka.clusters[spec.arn].broker_node_group_info = broker_node_group_info(spec)
         return
     arn, _, _ = kafka.create_cluster(
         broker_node_group_info=broker_node_group_info(spec),
@@ -150,14 +153,8 @@ def ensure_cluster_record(spec: ClusterSpec) -> None:
 
 
 def broker_node_group_info(spec: ClusterSpec) -> dict[str, Any]:
-    return {
-        "brokerAZDistribution": "DEFAULT",
-        "clientSubnets": [f"subnet-local-{spec.name}-{b}" for b in spec.broker_ids()],
-        "instanceType": "kafka.m7g.large",
-        "securityGroups": [f"sg-local-{spec.name}"],
-        "storageInfo": {"ebsStorageInfo": {"volumeSize": 100}},
-        "connectivityInfo": {"publicAccess": {"type": "DISABLED"}},
-    }
+    """The brokers' subnets and security group as they exist in moto's EC2 backend."""
+    return network_state.node_group_info(network_state.ensure_broker_network(spec))
 
 
 def ensure_data_volume_key(spec: ClusterSpec) -> str:

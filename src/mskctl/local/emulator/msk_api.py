@@ -14,7 +14,7 @@ from typing import Any
 
 from mskctl.local import brokers as broker_procs
 from mskctl.local import node_exporter
-from mskctl.local.emulator import moto_state, wire
+from mskctl.local.emulator import moto_state, network_state, wire
 from mskctl.local.emulator.scram import MAX_SECRETS_PER_CALL, Rejection, ScramAssociations
 from mskctl.local.paths import ClusterPaths
 from mskctl.local.spec import ClusterSpec
@@ -238,15 +238,16 @@ class LocalMskApi:
 
     def _list_nodes(self, _: dict[str, Any]) -> dict[str, Any]:
         spec = self.spec
+        network = network_state.ensure_broker_network(spec)
         nodes = []
         for b in spec.broker_ids():
             host = spec.broker_host(b)
             nodes.append({
                 "AddedToClusterTime": spec.created,
                 "BrokerNodeInfo": {
-                    "AttachedENIId": f"eni-local-{spec.name}-{b}",
+                    "AttachedENIId": network.enis[b],
                     "BrokerId": float(b),
-                    "ClientSubnet": f"subnet-local-{spec.name}-{b}",
+                    "ClientSubnet": network.subnets[b],
                     "ClientVpcIpAddress": host,
                     "CurrentBrokerSoftwareInfo": self._software(),
                     "Endpoints": [host],

@@ -19,7 +19,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from mskctl.local import brokers, install
-from mskctl.local.emulator import moto_fixes, moto_state
+from mskctl.local.emulator import moto_fixes, moto_state, network_state
 from mskctl.local.emulator.msk_api import ApiError, LocalMskApi, restart_with
 from mskctl.local.emulator.scram import ScramAssociations
 from mskctl.local.operator import OperatorScramUsers
@@ -128,9 +128,13 @@ def serve(cluster_dir: Path) -> None:
     restored = moto_state.restore(paths.aws_state)
     log.info("restored AWS state of %d services", restored)
     admin = moto_state.ensure_admin(spec, paths.admin_credentials)
+    network = network_state.ensure_broker_network(spec)
     moto_state.ensure_cluster_record(spec)
     key_arn = moto_state.ensure_data_volume_key(spec)
-    log.info("cluster %s registered; administrator %s", spec.arn, admin["Arn"])
+    # Saved now, not at the first autosave: the ids MSK reports must not change if we are killed early.
+    _save(paths)
+    log.info("cluster %s registered in %s (security group %s); administrator %s", spec.arn,
+             network.vpc_id, network.security_group_id, admin["Arn"])
 
     java = install.find_java()
     dist = kafka_dist_dir(spec.kafka_version)
