@@ -3,6 +3,7 @@ inline ignores, bad input, and the project's own Terraform."""
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -268,7 +269,7 @@ def test_unknown_values_give_no_findings(tmp_path):
         }
         """, id="missing blocks point at the resource"),
     pytest.param("""
-        resource "aws_msk_cluster" "quiet" {
+        resource "aws_msk_cluster" "quiet" { # expect: allow-everyone-if-no-acl
           cluster_name        = "quiet"
           kafka_version       = "3.9.x"
           enhanced_monitoring = "DEFAULT" # expect: enhanced-monitoring-low
@@ -421,6 +422,176 @@ def test_unknown_values_give_no_findings(tmp_path):
 def test_each_form_is_reported_at_its_line(tmp_path, snippet):
     write(tmp_path, {"main.tf": snippet})
     assert_markers(tmp_path, audit_terraform([tmp_path], base=tmp_path), tmp_path)
+
+
+# A cluster whose SCRAM or mTLS users Kafka ACLs govern, with everything else sound.
+def acl_cluster(name: str, authentication: str, configuration: str = "") -> str:
+    return f"""
+        resource "aws_msk_cluster" "{name}" {{
+          cluster_name        = "{name}"
+          kafka_version       = "3.8.x"
+          enhanced_monitoring = "PER_TOPIC_PER_BROKER"
+          encryption_info {{
+            encryption_at_rest_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/k"
+          }}
+          client_authentication {{
+            {authentication}
+          }}
+          {configuration}
+          open_monitoring {{
+            prometheus {{
+              jmx_exporter {{
+                enabled_in_broker = true
+              }}
+            }}
+          }}
+          logging_info {{
+            broker_logs {{
+              firehose {{
+                enabled         = true
+                delivery_stream = "logs"
+              }}
+            }}
+          }}
+        }}
+        """
+
+
+SCRAM = "sasl { scram = true }"
+MTLS = 'tls { certificate_authority_arns = ["arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/x"] }'
+UNSET = """
+    resource "aws_msk_configuration" "unset" {
+      name              = "unset"
+      server_properties = "auto.create.topics.enable=false"
+    }
+    """
+
+
+def uses(configuration: str) -> str:
+    return f"configuration_info {{\n arn = {configuration}\n revision = 1\n }}"
+
+
+def test_allow_everyone_left_at_msks_default_is_reported_where_the_cluster_chooses_its_configuration(tmp_path):
+    write(tmp_path, {"main.tf": UNSET + acl_cluster("none", SCRAM) + acl_cluster("mtls", MTLS, uses(
+        "aws_msk_configuration.unset.arn")) + acl_cluster("both", f"{SCRAM}\n{MTLS}", uses(
+        "aws_msk_configuration.unset[0].arn"))})
+    result = audit_terraform([tmp_path], base=tmp_path)
+    found = {f.location.name: f for f in result.findings}
+    assert [f.rule.id for f in result.findings] == ["allow-everyone-if-no-acl"] * 3
+    none, mtls, both = found["aws_msk_cluster.none"], found["aws_msk_cluster.mtls"], found["aws_msk_cluster.both"]
+    text = (tmp_path / "main.tf").read_text().splitlines()
+    assert text[none.location.line - 1].strip().startswith('resource "aws_msk_cluster" "none"')
+    assert text[mtls.location.line - 1].strip() == "arn = aws_msk_configuration.unset.arn"
+    assert text[both.location.line - 1].strip() == "arn = aws_msk_configuration.unset[0].arn"
+    assert "MSK's default configuration" in none.message and "every SCRAM user" in none.message
+    assert "allow.everyone.if.no.acl.found=false" in none.remedy and "configuration_info" in none.remedy
+    assert "aws_msk_configuration.unset" in mtls.message and "MSK's default, true" in mtls.message
+    assert "every mTLS user" in mtls.message and "every SCRAM or mTLS user" in both.message
+    assert mtls.remedy == ("Set allow.everyone.if.no.acl.found=false in server_properties of "
+                           "aws_msk_configuration.unset.")
+
+
+def test_allow_everyone_is_left_alone_when_set_unknown_or_irrelevant(tmp_path):
+    write(tmp_path, {
+        "modules/cluster/main.tf": 'variable "configuration_arn" { type = string }\n' + acl_cluster(
+            "this", SCRAM, uses("var.configuration_arn")),
+        "main.tf": UNSET + """
+            variable "use_unset" { type = bool }
+            variable "extra" { type = string }
+            variable "clients" { type = list(string) }
+
+            resource "aws_msk_configuration" "denies" {
+              name              = "denies"
+              server_properties = <<-EOT
+                allow.everyone.if.no.acl.found = false
+              EOT
+            }
+
+            resource "aws_msk_configuration" "template" {
+              name              = "template"
+              server_properties = <<-EOT
+                auto.create.topics.enable=false
+                ${var.extra}
+              EOT
+            }
+
+            resource "aws_msk_configuration" "joined" {
+              name              = "joined"
+              server_properties = join("\\n", ["auto.create.topics.enable=false"])
+            }
+
+            module "cluster" {
+              source            = "./modules/cluster"
+              configuration_arn = aws_msk_configuration.unset.arn
+            }
+            """
+        + acl_cluster("denies", SCRAM, uses("aws_msk_configuration.denies.arn"))
+        + acl_cluster("template", SCRAM, uses("aws_msk_configuration.template.arn"))
+        + acl_cluster("joined", SCRAM, uses("aws_msk_configuration.joined.arn"))
+        + acl_cluster("literal", SCRAM, uses('"arn:aws:kafka:eu-west-1:123456789012:configuration/c/1"'))
+        + acl_cluster("chosen", SCRAM, uses(
+            "var.use_unset ? aws_msk_configuration.unset.arn : aws_msk_configuration.denies.arn"))
+        + acl_cluster("elsewhere", SCRAM, uses("aws_msk_configuration.missing.arn"))
+        + acl_cluster("iam", "sasl { iam = true }")
+        + acl_cluster("scram_off", "sasl {\n iam = true\n scram = false\n }")
+        + acl_cluster("scram_unknown", "sasl { scram = var.use_unset }")
+        + acl_cluster("mtls_maybe", 'dynamic "tls" {\n for_each = var.clients\n content {}\n }')
+        + acl_cluster("mtls_empty", "tls { certificate_authority_arns = [] }\n sasl { iam = true }")
+        + acl_cluster("info_maybe", SCRAM, 'dynamic "configuration_info" {\n for_each = var.clients\n content {\n'
+                      " arn = aws_msk_configuration.unset.arn\n revision = 1\n }\n }"),
+    })
+    result = audit_terraform([tmp_path], base=tmp_path)
+    assert result.findings == []
+    assert "allow-everyone-if-no-acl" in result.checked
+
+
+def test_a_plan_resolves_the_configuration_a_cluster_refers_to(tmp_path):
+    def cluster(address: str, configuration: list[dict[str, object]], expressions: dict[str, object]) -> tuple:
+        after = {"cluster_name": address, "kafka_version": "3.8.x", "enhanced_monitoring": "PER_TOPIC_PER_BROKER",
+                 "encryption_info": [{"encryption_at_rest_kms_key_arn": "arn:aws:kms:eu-west-1:1:key/k",
+                                      "encryption_in_transit": [{"client_broker": "TLS", "in_cluster": True}]}],
+                 "client_authentication": [{"sasl": [{"iam": False, "scram": True}], "tls": [],
+                                            "unauthenticated": False}],
+                 "configuration_info": configuration,
+                 "open_monitoring": [{"prometheus": [{"jmx_exporter": [{"enabled_in_broker": True}],
+                                                      "node_exporter": []}]}],
+                 "logging_info": [{"broker_logs": [{"cloudwatch_logs": [{"enabled": True, "log_group": "g"}],
+                                                    "firehose": [], "s3": []}]}]}
+        change = {"address": address, "mode": "managed", "type": "aws_msk_cluster",
+                  "change": {"actions": ["create"], "after": after,
+                             "after_unknown": {"configuration_info": [{"arn": True}] if configuration else []}}}
+        resource = {"address": address, "mode": "managed", "type": "aws_msk_cluster",
+                    "expressions": {"configuration_info": [expressions]} if expressions else {}}
+        return change, resource
+
+    def configuration(name: str, properties: str) -> tuple:
+        address = f"aws_msk_configuration.{name}"
+        change = {"address": address, "mode": "managed", "type": "aws_msk_configuration",
+                  "change": {"actions": ["create"], "after": {"name": name, "server_properties": properties},
+                             "after_unknown": {"arn": True}}}
+        return change, {"address": address, "mode": "managed", "type": "aws_msk_configuration",
+                        "expressions": {"server_properties": {"constant_value": properties}}}
+
+    def refers(*references: str) -> dict[str, object]:
+        return {"arn": {"references": list(references)}, "revision": {"references": list(references)}}
+
+    parts = [configuration("unset", "auto.create.topics.enable=false\n"),
+             configuration("denies", "allow.everyone.if.no.acl.found=false\n"),
+             cluster("aws_msk_cluster.none", [], {}),
+             cluster("aws_msk_cluster.unset", [{"revision": None}],
+                     refers("aws_msk_configuration.unset.arn", "aws_msk_configuration.unset")),
+             cluster("aws_msk_cluster.denies", [{"revision": None}],
+                     refers("aws_msk_configuration.denies.arn", "aws_msk_configuration.denies")),
+             cluster("aws_msk_cluster.chosen", [{"revision": None}],
+                     refers("var.pick", "aws_msk_configuration.unset.arn", "aws_msk_configuration.unset"))]
+    plan = {"format_version": "1.2", "resource_changes": [change for change, _ in parts],
+            "configuration": {"root_module": {"resources": [resource for _, resource in parts]}}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    result = audit_terraform([], plan=tmp_path / "plan.json", base=tmp_path)
+    assert sorted((f.location.name, f.rule.id) for f in result.findings) == [
+        ("aws_msk_cluster.none", "allow-everyone-if-no-acl"), ("aws_msk_cluster.unset", "allow-everyone-if-no-acl")]
+    unset = next(f for f in result.findings if f.location.name == "aws_msk_cluster.unset")
+    assert "aws_msk_configuration.unset" in unset.message
 
 
 def test_a_json_policy_in_a_heredoc_points_at_the_line_of_the_wildcard(tmp_path):
@@ -602,6 +773,8 @@ def test_a_plan_names_resource_addresses_and_leaves_unknowns_alone():
         ("aws_security_group.brokers", "security-group-open"),
         ("aws_security_group.brokers", "security-group-plaintext-port"),
         ("data.aws_iam_policy_document.admin", "iam-kafka-wildcard-action"),  # read at plan time
+        # SCRAM without a configuration: MSK's default one, allow.everyone.if.no.acl.found=true
+        ('module.kafka["east"].aws_msk_cluster.this', "allow-everyone-if-no-acl"),
     }
     assert all(f.location.file is None and f.location.line is None for f in result.findings)
     assert result.scanned == ["tests/fixtures/audit/terraform/plan/plan.json"]

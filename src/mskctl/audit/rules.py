@@ -112,7 +112,9 @@ RULES: dict[str, Rule] = _rules(
     Rule("allow-everyone-if-no-acl", "Any authenticated client may use resources without ACLs", Severity.high,
          (T, A, L), ("002.5", "004.bp2"),
          "Set allow.everyone.if.no.acl.found=false in the cluster configuration's server_properties.",
-         help="MSK's default is true: with SCRAM or mTLS, every topic without ACLs is open to every user."),
+         help="MSK's default is true: with SCRAM or mTLS, every topic without ACLs is open to every user. A "
+              "cluster without a configuration (configuration_info), or whose configuration leaves the key out, "
+              "runs with that default."),
     Rule("auto-create-topics", "Topics are created on first use", Severity.low, (T, A, L), ("002.5",),
          "Set auto.create.topics.enable=false; create topics as code (mskctl apply)."),
     Rule("unclean-leader-election", "Unclean leader election can lose acknowledged records", Severity.medium,

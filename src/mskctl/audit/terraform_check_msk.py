@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mskctl.audit.aws_properties import PROPERTY_RULES, property_fix, property_problem
-from mskctl.audit.terraform_findings import Context, Findings, first, flag, none_on, sure, text
+from mskctl.audit.terraform_findings import Context, Findings, first, flag, none_on, strip_own_index, sure, text
 from mskctl.audit.terraform_nodes import Node
 from mskctl.audit.terraform_values import Val, show, where
 from mskctl.audit.versions import unsupported_since
@@ -11,13 +11,25 @@ from mskctl.audit.versions import unsupported_since
 CLUSTER_RULES = (
     "client-broker-plaintext", "in-cluster-encryption-off", "at-rest-without-cmk", "unauthenticated-access",
     "no-authentication", "public-access", "broker-logs-off", "enhanced-monitoring-low", "open-monitoring-off",
-    "kafka-version-unsupported",
+    "kafka-version-unsupported", "allow-everyone-if-no-acl",
 )
+ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
+
+
+def configurations(nodes: list[Node]) -> dict[str, list[Node]]:
+    """The aws_msk_configuration resources, by the address a reference to them gives (``Node.target``)."""
+    found: dict[str, list[Node]] = {}
+    for node in nodes:
+        if node.mode == "managed" and node.type == "aws_msk_configuration":
+            found.setdefault(strip_own_index(node.address), []).append(node)
+    return found
+
 
 def check_cluster(node: Node, context: Context, out: Findings) -> None:
     out.evaluated(*CLUSTER_RULES)
     _encryption(node, out)
     _authentication(node, out)
+    _allow_everyone_by_default(node, context, out)
     _public_access(node, out)
     _broker_logs(node, out)
     _monitoring(node, out)
@@ -80,6 +92,55 @@ def _authentication(node: Node, out: Findings) -> None:
     if none_on(states):
         out.report("no-authentication", node,
                    "client_authentication enables none of SASL/IAM, SASL/SCRAM or mutual TLS", fix, at=auth)
+
+
+def _acl_users(node: Node) -> list[str]:
+    """The authentication modes certainly on whose users Kafka ACLs govern: SCRAM, mTLS (IAM ignores ACLs)."""
+    modes: list[str] = []
+    for auth in sure(node, "client_authentication"):
+        if "SCRAM" not in modes and any(flag(sasl.attr("scram"), False) for sasl in sure(auth, "sasl")):
+            modes.append("SCRAM")
+        for tls in sure(auth, "tls"):
+            authorities = tls.attr("certificate_authority_arns")
+            if "mTLS" not in modes and not (authorities is not None and authorities.value == []):
+                modes.append("mTLS")
+    return modes
+
+
+def _allow_everyone_by_default(node: Node, context: Context, out: Findings) -> None:
+    """allow.everyone.if.no.acl.found where no configuration sets it: MSK's default, true.
+
+    Set explicitly, the configuration's own check judges it (at its line). A configuration that cannot be
+    told (a literal ARN, a variable, an expression, a template) is left alone.
+    """
+    modes = _acl_users(node)
+    if not modes:
+        return
+    users = " or ".join(modes)
+    info = first(node, "configuration_info")
+    if info is None:
+        out.report("allow-everyone-if-no-acl", node,
+                   f"no configuration_info block: the brokers run MSK's default configuration, where "
+                   f"{ALLOW_EVERYONE} is true (MSK's default): every topic without ACLs is open to every "
+                   f"{users} user",
+                   f"Add an aws_msk_configuration whose server_properties sets {ALLOW_EVERYONE}=false, and "
+                   f"reference it from {node.address}: configuration_info {{ arn = aws_msk_configuration.<name>.arn, "
+                   f"revision = aws_msk_configuration.<name>.latest_revision }}.")
+        return
+    address = info.target("arn") if not info.maybe else None
+    found = context.configurations.get(address or "", [])
+    if len(found) != 1:
+        return  # not one configuration of this module instance
+    configuration = found[0]
+    properties = configuration.attr("server_properties")
+    if properties is None or ALLOW_EVERYONE in server_properties(properties) or not properties.known:
+        return
+    out.report("allow-everyone-if-no-acl", node,
+               f"configuration_info.arn uses {configuration.address}, whose server_properties does not set "
+               f"{ALLOW_EVERYONE}: the configuration leaves it at MSK's default, true, and every topic without ACLs "
+               f"is open to every {users} user",
+               f"Set {ALLOW_EVERYONE}=false in server_properties of {configuration.address}.",
+               at=info.attr("arn"))
 
 
 def _public_access(node: Node, out: Findings) -> None:

@@ -32,6 +32,7 @@ CHECKS: dict[tuple[str, str], Check] = {
 
 def run_checks(nodes: list[Node], findings: Findings) -> None:
     context = access.scram_context(nodes)
+    context.configurations = msk.configurations(nodes)
     for node in nodes:
         check = CHECKS.get((node.mode, node.type))
         if check is not None:

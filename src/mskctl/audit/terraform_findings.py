@@ -18,12 +18,19 @@ def strip_index(address: str) -> str:
     return _INDEX.sub("", address)
 
 
+def strip_own_index(address: str) -> str:
+    """``module.m["a"].aws_x.y[0]`` -> ``module.m["a"].aws_x.y``: the resource within its module instance."""
+    return re.sub(r"\[[^\]]*\]$", "", address)
+
+
 @dataclass
 class Context:
     """What a check needs to know about other resources."""
 
     associated_secrets: set[str] = field(default_factory=set)  # secrets a SCRAM association gives a cluster
     msk_secrets: set[str] = field(default_factory=set)  # the above, and secrets named AmazonMSK_...
+    # aws_msk_configuration resources by address without their own index (module instance keys kept)
+    configurations: dict[str, list[Node]] = field(default_factory=dict)
 
 
 class Findings:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mskctl.audit.terraform_hcl import Attribute, Block, HclFile, parse_file
 from mskctl.audit.terraform_nodes import Node, ValNode
-from mskctl.audit.terraform_values import UNKNOWN, Val, evaluate, references
+from mskctl.audit.terraform_values import UNKNOWN, Val, evaluate, reference_target, references
 from mskctl.errors import UsageError
 
 MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -291,3 +291,8 @@ class HclNode:
 
     def literal(self, name: str) -> Val | None:
         return self.attr(name)
+
+    def target(self, name: str) -> str | None:
+        attribute = None if self.maybe else self.block.attributes.get(name)
+        resource = reference_target(attribute.expr) if attribute else None
+        return f"{self.module}{resource}" if resource else None

@@ -87,7 +87,8 @@ def _node(resource: dict[str, Any], module_address: str | None, values: dict[str
     refs = {name: {_address(prefix, reference) for reference in expression.get("references") or []}
             for name, expression in (expressions or {}).items() if isinstance(expression, dict)}
     return ValNode(mode=str(resource.get("mode", "managed")), type=str(resource.get("type", "")), address=address,
-                   module=prefix, value=_value(values, unknown, expressions), refs=refs, literals=literals)
+                   module=prefix, value=_value(values, unknown, expressions), refs=refs, literals=literals,
+                   expressions=expressions)
 
 
 def _address(prefix: str, reference: str) -> str:

@@ -278,6 +278,23 @@ def _index(val: Val, key: Any) -> Val:
     return Val(UNKNOWN, val.file, val.line, via=val.via)
 
 
+def reference_target(node: Any) -> str | None:
+    """``aws_x.y.arn`` or ``aws_x.y[0].arn`` -> ``aws_x.y`` (``data.aws_x.y`` likewise): the resource an
+    expression is nothing but an attribute of; None for anything else (variables, conditionals, functions)."""
+    root, steps = _traversal(node)
+    if root is None or root in ("var", "local", "each", "count", "path", "module", "self", "terraform"):
+        return None
+    kinds = [kind for kind, _ in steps]
+    names = [step for kind, step in steps if kind == "attr"]
+    if root == "data":
+        if kinds in (["attr", "attr", "attr"], ["attr", "attr", "index", "attr"]):
+            return f"data.{names[0]}.{names[1]}"
+        return None
+    if kinds in (["attr", "attr"], ["attr", "index", "attr"]):
+        return f"{root}.{names[0]}"
+    return None
+
+
 def references(node: Any) -> set[str]:
     """Resource addresses an expression mentions (``aws_x.y``, ``data.aws_x.y``), for linking resources."""
     found: set[str] = set()
