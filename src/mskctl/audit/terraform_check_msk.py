@@ -31,7 +31,7 @@ def check_cluster(node: Node, context: Context, out: Findings) -> None:
     _authentication(node, out)
     _allow_everyone_by_default(node, context, out)
     _public_access(node, out)
-    _broker_logs(node, out)
+    _log_delivery(node, out, "broker-logs-off", "logging_info", "broker_logs", "broker")
     _monitoring(node, out)
     _kafka_version(node, out)
 
@@ -156,23 +156,24 @@ def _public_access(node: Node, out: Findings) -> None:
                                f"{node.address}.", at=kind)
 
 
-def _broker_logs(node: Node, out: Findings) -> None:
-    fix = (f"Add logging_info {{ broker_logs {{ cloudwatch_logs {{ enabled = true, log_group = ... }} }} }} to "
+def _log_delivery(node: Node, out: Findings, rule_id: str, outer: str, inner: str, what: str) -> None:
+    """``outer { inner { cloudwatch_logs | firehose | s3 { enabled = true } } }``: at least one destination on."""
+    fix = (f"Add {outer} {{ {inner} {{ cloudwatch_logs {{ enabled = true, log_group = ... }} }} }} to "
            f"{node.address}.")
-    logging = first(node, "logging_info")
-    if logging is None:
-        out.report("broker-logs-off", node, "no logging_info block: broker logs go nowhere", fix)
+    block = first(node, outer)
+    if block is None:
+        out.report(rule_id, node, f"no {outer} block: {what} logs go nowhere", fix)
         return
-    broker_logs = first(logging, "broker_logs")
-    if broker_logs is None and not logging.maybe:
-        out.report("broker-logs-off", node, "logging_info has no broker_logs block", fix, at=logging)
-    if broker_logs is None or broker_logs.maybe:
+    delivery = first(block, inner)
+    if delivery is None and not block.maybe:
+        out.report(rule_id, node, f"{outer} has no {inner} block", fix, at=block)
+    if delivery is None or delivery.maybe:
         return
-    states, disabled = _destinations(broker_logs)
+    states, disabled = _destinations(delivery)
     if none_on(states):
-        out.report("broker-logs-off", node,
-                   "no broker log destination (cloudwatch_logs, firehose, s3) is enabled"
-                   + (f": enabled = false{where(disabled)}" if disabled else ""), fix, at=disabled or broker_logs)
+        out.report(rule_id, node,
+                   f"no {what} log destination (cloudwatch_logs, firehose, s3) is enabled"
+                   + (f": enabled = false{where(disabled)}" if disabled else ""), fix, at=disabled or delivery)
 
 
 def _destinations(parent: Node) -> tuple[list[bool | None], Val | None]:
@@ -288,23 +289,6 @@ def check_connector(node: Node, context: Context, out: Findings) -> None:
     elif not auth.maybe and (kind is None or text(kind) == "NONE"):
         out.report("connect-no-auth", node, f"authentication_type = {show(kind) if kind else 'NONE (not set)'}"
                    f"{where(kind) if kind else ''}", fix, at=kind or auth)
-    _connector_logs(node, out)
+    _log_delivery(node, out, "connect-no-logs", "log_delivery", "worker_log_delivery", "worker")
 
 
-def _connector_logs(node: Node, out: Findings) -> None:
-    fix = (f"Add log_delivery {{ worker_log_delivery {{ cloudwatch_logs {{ enabled = true, log_group = ... }} }} }} "
-           f"to {node.address}.")
-    delivery = first(node, "log_delivery")
-    if delivery is None:
-        out.report("connect-no-logs", node, "no log_delivery block: worker logs go nowhere", fix)
-        return
-    workers = first(delivery, "worker_log_delivery")
-    if workers is None and not delivery.maybe:
-        out.report("connect-no-logs", node, "log_delivery has no worker_log_delivery block", fix, at=delivery)
-    if workers is None or workers.maybe:
-        return
-    states, disabled = _destinations(workers)
-    if none_on(states):
-        out.report("connect-no-logs", node,
-                   "no worker log destination (cloudwatch_logs, firehose, s3) is enabled"
-                   + (f": enabled = false{where(disabled)}" if disabled else ""), fix, at=disabled or workers)
