@@ -21,15 +21,15 @@ from typing import Any
 
 TOPICS = int(os.environ.get("BENCH_TOPICS", "1000"))
 ACLS_PER_TOPIC = 5
-TF_FILES = 50
 SAMPLE = 100
 ROOT = Path(__file__).resolve().parents[1]
 CHECKOV = Path.home() / ".cache" / "mskctl" / "checkov-venv" / "bin" / "checkov"
 
 
 def terraform_tree(target: Path) -> int:
-    """The project's modules and environments, cut to 50 .tf files."""
-    files = sorted(p for p in (ROOT / "terraform").rglob("*.tf") if ".terraform" not in p.parts)[:TF_FILES]
+    """The project's modules, environments and state backend: about 50 .tf files whose calls resolve."""
+    files = [p for part in ("modules", "environments", "global")
+             for p in sorted((ROOT / "terraform" / part).rglob("*.tf")) if ".terraform" not in p.parts]
     for source in files:
         destination = target / source.relative_to(ROOT / "terraform")
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -259,6 +259,7 @@ def test_a_configuration_revision_is_read_once_for_the_clusters_sharing_it_and_d
         def cluster(name: str) -> dict:
             return {"ClusterName": name, "Provisioned": {
                 "BrokerNodeGroupInfo": {"ClientSubnets": ["a", "b", "c"]},
+                "ClientAuthentication": {"Sasl": {"Scram": {"Enabled": name == "a"}, "Iam": {"Enabled": True}}},
                 "CurrentBrokerSoftwareInfo": {"ConfigurationArn": config, "ConfigurationRevision": 4}}}
 
         check_configurations(result, calls, {f"{ARN}-a": cluster("a"), f"{ARN}-b": cluster("b")})
@@ -266,3 +267,19 @@ def test_a_configuration_revision_is_read_once_for_the_clusters_sharing_it_and_d
     assert rules(result) == ["allow-everyone-if-no-acl"]
     finding = result.findings[0]
     assert finding.location.arn == config and "used by a, b" in finding.message and "MSK's default" in finding.message
+
+
+def test_msk_default_allow_everyone_is_not_a_finding_where_only_iam_decides():
+    result = aws_result()
+    calls = AwsCalls(object(), result)
+    calls._clients["kafka"] = boto3.client("kafka", region_name="eu-west-1", aws_access_key_id="x",
+                                           aws_secret_access_key="x")
+    iam_only = {"ClusterName": "iam-only", "Provisioned": {
+        "BrokerNodeGroupInfo": {"ClientSubnets": ["a", "b", "c"]},
+        "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}, "Scram": {"Enabled": False}},
+                                 "Tls": {"Enabled": False}, "Unauthenticated": {"Enabled": False}},
+        "CurrentBrokerSoftwareInfo": {}}}
+    check_configurations(result, calls, {ARN: iam_only})
+    assert "allow-everyone-if-no-acl" in result.checked
+    assert "allow-everyone-if-no-acl" not in rules(result)
+    assert {"unclean-leader-election", "auto-create-topics"} <= result.checked  # other defaults still judged

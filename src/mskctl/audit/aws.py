@@ -26,6 +26,8 @@ from mskctl.audit.aws_properties import PROPERTY_RULES, msk_defaults
 from mskctl.audit.model import Layer, LayerResult, Location
 from mskctl.local.broker_config import parse_properties
 
+ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
+
 
 def audit_aws(settings: Any, cluster_arns: list[str] | None = None) -> LayerResult:
     """Audit the clusters ``cluster_arns`` (default: every cluster in the settings' region)."""
@@ -89,6 +91,7 @@ def check_configurations(result: LayerResult, calls: AwsCalls, clusters: dict[st
     """Each configuration revision once (clusters may share one); MSK's defaults fill what it leaves out."""
     kafka = calls.client("kafka")
     users: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    acl_governed: set[tuple[str, int, int]] = set()  # used by a cluster whose SCRAM/mTLS/anonymous users meet ACLs
     for arn, info in clusters.items():
         provisioned = info.get("Provisioned")
         if provisioned is None:
@@ -97,8 +100,10 @@ def check_configurations(result: LayerResult, calls: AwsCalls, clusters: dict[st
         zones = len((provisioned.get("BrokerNodeGroupInfo") or {}).get("ClientSubnets") or []) or 3
         config = software.get("ConfigurationArn")
         # Without a configuration MSK runs its default one: judge it where the cluster is.
-        users[(config or arn, int(software.get("ConfigurationRevision") or 0) if config else 0, zones)].append(
-            info["ClusterName"])
+        used = (config or arn, int(software.get("ConfigurationRevision") or 0) if config else 0, zones)
+        users[used].append(info["ClusterName"])
+        if _uses_acls(provisioned.get("ClientAuthentication") or {}):
+            acl_governed.add(used)
     for (arn, revision, zones), names in users.items():
         properties: dict[str, str] = {}
         source = "MSK's default configuration"
@@ -109,9 +114,19 @@ def check_configurations(result: LayerResult, calls: AwsCalls, clusters: dict[st
             properties = parse_properties(text, f"{arn} revision {revision}")
             source = f"configuration revision {revision}"
         defaults = {k: v for k, v in msk_defaults(zones).items() if k not in properties}
-        aws_cluster.check_properties(result, arn, {k: v for k, v in (defaults | properties).items()
-                                                   if k in PROPERTY_RULES},
-                                     set(defaults), names, source)
+        judged = {k: v for k, v in (defaults | properties).items() if k in PROPERTY_RULES}
+        if (arn, revision, zones) not in acl_governed and ALLOW_EVERYONE in defaults:
+            # IAM-only clusters ignore ACLs: MSK's default true matters only where ACLs decide (as in Terraform).
+            judged.pop(ALLOW_EVERYONE, None)
+            result.checked.add(PROPERTY_RULES[ALLOW_EVERYONE])
+        aws_cluster.check_properties(result, arn, judged, set(defaults), names, source)
+
+
+def _uses_acls(authentication: dict[str, Any]) -> bool:
+    """SCRAM, mutual TLS or unauthenticated clients: Kafka ACLs (not IAM) decide what they may do."""
+    sasl = authentication.get("Sasl") or {}
+    return bool((sasl.get("Scram") or {}).get("Enabled") or (authentication.get("Tls") or {}).get("Enabled")
+                or (authentication.get("Unauthenticated") or {}).get("Enabled"))
 
 
 def _check_security_groups(result: LayerResult, calls: AwsCalls, clusters: dict[str, dict[str, Any]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,22 +49,26 @@ def run_audit(request: AuditRequest, *, aws: Callable[[list[str]], LayerResult] 
     """``aws``/``live`` run those layers (the CLI binds them to the profile's clients); ``terraform``
     defaults to the static audit of the request's directories."""
     baseline = load_baseline(request.baseline) if request.baseline else None  # bad baselines fail first
-    layers: list[LayerResult] = []
-    unreached: list[str] = []
+    runners: list[tuple[Layer, Callable[[], LayerResult]]] = []
     if request.terraform or request.plan:
         if terraform is None:
             from mskctl.audit.terraform import audit_terraform as terraform
-        layers.append(terraform(request.terraform, request.plan))
-    runners: list[tuple[Layer, Callable[[], LayerResult]]] = []
+        static = terraform
+        runners.append((Layer.terraform, lambda: static(request.terraform, request.plan)))
     if request.aws and aws is not None:
         runners.append((Layer.aws, lambda: aws(request.cluster_arns)))
     if request.live and live is not None:
         runners.append((Layer.live, live))
-    for layer, run in runners:
+    # The layers wait on different things (parsing, the AWS API, the brokers): run them side by side.
+    with ThreadPoolExecutor(max(1, len(runners))) as pool:
+        futures = [(layer, pool.submit(run)) for layer, run in runners]
+    layers: list[LayerResult] = []
+    unreached: list[str] = []
+    for layer, future in futures:  # in the order asked, so errors and output do not depend on timing
         try:
-            layers.append(run())
+            layers.append(future.result())
         except MskctlError as exc:
-            if not request.implicit:  # a layer that was asked for must run
+            if not request.implicit or layer is Layer.terraform:  # a layer that was asked for must run
                 raise
             unreached.append(f"{layer.value}: {exc.message}")
     if not layers:
