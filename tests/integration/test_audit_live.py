@@ -1,10 +1,13 @@
-"""The live layer of the audit against local MSK clusters: the session one, a weak one and a hardened state.
+"""The live layer of the audit against local MSK clusters: the session one, a weak one, a strict one and a
+hardened state.
 
 "Hardened" locally: the session cluster's 3 brokers (MSK's defaults for 3 AZs: replication factor 3,
 min.insync.replicas 2, no topic auto-creation, TLS-only listeners) with unclean leader election turned
 off on every broker for the test (MSK's default is on; removed again after), and a topic of its own with
-RF 3 and an ACL. allow.everyone.if.no.acl.found and super.users cannot be judged live (the brokers hide
-them), so "no findings" covers everything else.
+RF 3 and an ACL. super.users cannot be judged live (the brokers hide it), nor, with IAM,
+allow.everyone.if.no.acl.found, so "no findings" covers everything else. allow.everyone.if.no.acl.found is
+probed as a SCRAM user or with the local client certificate (CN=mskctl-local-client, not a super user:
+only the brokers and the operator identity are) on the weak cluster (true) and the strict one (false).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import os
 import time
 
+import boto3
 import pytest
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -28,12 +33,13 @@ from confluent_kafka.admin import (
 
 from mskctl.audit.aws import audit_aws
 from mskctl.audit.live import audit_live
+from mskctl.audit.live_rules import PROBE_TOPIC
 from mskctl.audit.model import LayerResult, Severity
-from mskctl.clients.connection import connect
+from mskctl.clients.connection import Connection, connect
 from mskctl.config.settings import Settings
 from mskctl.local import cluster, operator
 from mskctl.local.paths import ClusterPaths
-from tests.integration.kafka_helpers import create_topic, wait_until
+from tests.integration.kafka_helpers import create_cmk, create_topic, scram_secret, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -43,16 +49,49 @@ auto.create.topics.enable=true
 unclean.leader.election.enable=true
 min.insync.replicas=1
 """
+STRICT = "allow.everyone.if.no.acl.found=false\n"
+CLIENT_CERT = "User:CN=mskctl-local-client,O=mskctl local MSK"  # MSK_TLS_CLIENT_CERT's principal
+IAM_NOTE = ("allow.everyone.if.no.acl.found: not checked (connected with IAM, which ignores ACLs; audit with a "
+            "SCRAM or mTLS identity to probe it)")
 
 
-def connection_to(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, arn: str):
-    """An IAM connection as the local administrator (its policy allows every kafka-cluster action)."""
+def connection_to(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, arn: str, auth: str = "iam",
+                  **extra: str) -> Connection:
+    """A connection as the local administrator with IAM (its policy allows every kafka-cluster action), or
+    as whoever ``auth`` and ``extra`` (environment variables: MSK_SCRAM_SECRET_ARN) name."""
     for key in [k for k in os.environ if k.startswith("MSK_")]:
         monkeypatch.delenv(key)
-    for key, value in env.items():
+    for key, value in (env | extra).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("MSKCTL_CONFIG", "/nonexistent/config.toml")
-    return connect(cluster_arn=arn, auth="iam")
+    return connect(cluster_arn=arn, auth=auth)
+
+
+def client_connection(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, arn: str, auth: str,
+                      unique: str) -> tuple[Connection, str]:
+    """A SCRAM user of its own (a new secret associated with the cluster) or the local client certificate,
+    once the broker authenticates it; and its principal."""
+    if auth == "mtls":
+        return connection_to(env, monkeypatch, arn, "mtls"), CLIENT_CERT
+    session = {"endpoint_url": env["AWS_ENDPOINT_URL"], "region_name": env["AWS_REGION"],
+               "aws_access_key_id": env["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"]}
+    kms, sm, kafka = (boto3.client(s, **session) for s in ("kms", "secretsmanager", "kafka"))
+    user = f"auditor{unique}"
+    secret = scram_secret(sm, f"AmazonMSK_{user}", user, f"pw-{unique}", create_cmk(kms))
+    assert kafka.batch_associate_scram_secret(ClusterArn=arn, SecretArnList=[secret])[
+        "UnprocessedScramSecrets"] == []
+    conn = connection_to(env, monkeypatch, arn, "scram", MSK_SCRAM_SECRET_ARN=secret)
+    assert wait_until(lambda: sees(conn), 30)  # the credentials reach the broker through the metadata log
+    return conn, f"User:{user}"
+
+
+def sees(conn: Connection, topic: str | None = None) -> bool:
+    """Whether the broker authenticates ``conn`` (and shows it ``topic``: its ACLs have arrived)."""
+    try:
+        topics = conn.admin(log_level=0).list_topics(timeout=5).topics
+    except KafkaException:
+        return False
+    return topic is None or topic in topics
 
 
 def located(result: LayerResult) -> set[tuple[str, str]]:
@@ -136,9 +175,23 @@ def test_an_insecure_configuration_is_reported_broker_by_broker(weak, monkeypatc
     assert "min.insync.replicas=1" in isr[0].message
     plaintext = next(f for f in result.findings if f.rule.id == "client-broker-plaintext")
     assert f"CLIENT://{spec.broker_host(1)}:9092" in plaintext.message
-    # Set to true in the configuration, but the brokers do not reveal it: not judged, and said so.
+    # Set to true in the configuration, but the brokers do not reveal it and IAM cannot probe it: not judged.
     assert "allow-everyone-if-no-acl" not in result.checked
-    assert any(s.startswith("allow.everyone.if.no.acl.found: not checked") for s in result.scanned)
+    assert IAM_NOTE in result.scanned
+
+
+@pytest.mark.parametrize("auth", ["scram", "mtls"])
+def test_a_client_identity_finds_allow_everyone_by_its_probe(weak, monkeypatch, unique, auth):
+    spec, env = weak
+    conn, principal = client_connection(env, monkeypatch, spec.arn, auth, unique)
+    result = audit_live(conn, "audit-weak")
+    allow = [f for f in result.findings if f.rule.id == "allow-everyone-if-no-acl"]
+    assert [str(f.location.name) for f in allow] == [
+        "kafka://audit-weak/broker/*/config/allow.everyone.if.no.acl.found"]
+    kind = {"scram": "SCRAM user", "mtls": "mTLS certificate"}[auth]
+    assert f"{kind} {principal}" in allow[0].message
+    assert f"a topic no ACL covers ({PROBE_TOPIC}" in allow[0].message
+    assert "was authorized for DESCRIBE_CONFIGS" in allow[0].message
 
 
 def test_the_aws_layer_judges_the_configuration_the_brokers_run(weak, monkeypatch):
@@ -156,6 +209,60 @@ def test_the_aws_layer_judges_the_configuration_the_brokers_run(weak, monkeypatc
     assert allow.location.name.endswith("#server.properties:allow.everyone.if.no.acl.found")
     assert "MSK's default" not in allow.message  # read from the revision, not assumed
     assert any(f.rule.id == "client-broker-plaintext" and f.location.arn == spec.arn for f in result.findings)
+
+
+@pytest.fixture(scope="module")
+def strict(msk, tmp_path_factory):
+    config = tmp_path_factory.mktemp("audit-strict") / "server.properties"
+    config.write_text(STRICT)
+    spec = cluster.up(cluster.UpRequest(name="audit-strict", brokers=1, configuration=config))
+    paths = ClusterPaths.for_name("audit-strict")
+    try:
+        yield spec, paths, cluster.environment(spec, paths)
+    finally:
+        cluster.down("audit-strict", wipe=True)
+
+
+def prefixed(principal: str, name: str, operation: AclOperation) -> AclBinding:
+    return AclBinding(ResourceType.TOPIC, name, ResourcePatternType.PREFIXED, principal, "*", operation,
+                      AclPermissionType.ALLOW)
+
+
+@pytest.mark.parametrize("auth", ["scram", "mtls"])
+def test_a_client_identity_with_only_describe_acls_sees_allow_everyone_off(strict, monkeypatch, unique, auth):
+    spec, paths, env = strict
+    conn, principal = client_connection(env, monkeypatch, spec.arn, auth, unique)
+    admin = operator.admin(spec, paths)
+    topic = f"mskctl-strict-{unique}"
+    create_topic(operator.operator_config(spec, paths), topic, partitions=1, replication=1)
+    # What describing the cluster, its topics and its ACLs needs. The "mskctl-" prefix also matches the plain
+    # probe name, and grants DESCRIBE_CONFIGS on it: the probe must pick another name or be allowed.
+    grants = [acl(principal, ResourceType.BROKER, "kafka-cluster", op)
+              for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)]
+    grants += [prefixed(principal, "mskctl-", op) for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)]
+    for future in admin.create_acls(grants, request_timeout=30).values():
+        future.result()
+    try:
+        assert wait_until(lambda: sees(conn, topic), 30)
+        result = audit_live(conn, "audit-strict")
+        assert "allow-everyone-if-no-acl" in result.checked
+        assert [f.message for f in result.findings if f.rule.id == "allow-everyone-if-no-acl"] == []
+        probed = [s for s in result.scanned if s.startswith("allow.everyone.if.no.acl.found: probed as")]
+        assert len(probed) == 1 and probed[0].endswith("(denied)"), result.scanned
+        assert f" with DescribeConfigs on topic {PROBE_TOPIC}" not in probed[0]  # "mskctl-" covers the plain name
+        # It saw the topic (replication factor 1 on one broker): the ACLs it was given were enough.
+        assert ("replication-factor-low", f"kafka://audit-strict/topic/{topic}") in located(result)
+    finally:
+        remove(admin, grants)
+        delete_topics(admin, [topic])
+
+
+def test_with_iam_allow_everyone_is_noted_not_probed(strict, monkeypatch):
+    """The local administrator's IAM policy allows everything: a probe as it would wrongly say "allowed"."""
+    spec, _, env = strict
+    result = audit_live(connection_to(env, monkeypatch, spec.arn), "audit-strict")
+    assert "allow-everyone-if-no-acl" not in result.checked
+    assert IAM_NOTE in result.scanned
 
 
 def set_unclean_election(admin, brokers: list[int], value: str | None) -> None:

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import string
 import time
+from concurrent.futures import Future
+from types import SimpleNamespace
+
+import pytest
+from confluent_kafka import KafkaError, KafkaException
 
 from mskctl.access.permissions import Acl
+from mskctl.audit.live import client_identity, probe
 from mskctl.audit.live_rules import (
     DYNAMIC_DEFAULT,
     DYNAMIC_TOPIC,
+    IAM_NOTE,
+    PROBE_TOPIC,
+    AclProbe,
+    ClientIdentity,
     ConfigValue,
     LiveCluster,
     LiveTopic,
     client_listeners,
     evaluate,
+    plan_probe,
+    probe_answer,
 )
+from mskctl.config.settings import AuthMode
+from mskctl.local.tls import LocalCA
 
 SCRAM_BROKER = {
     "advertised.listeners": ConfigValue("CLIENT_SASL_SCRAM://b1:9096,CLIENT_IAM://b1:9098,REPLICATION://b1:9093"),
@@ -175,3 +190,136 @@ def test_hidden_listeners_judge_neither_plaintext_nor_acl_coverage():
     assert result.findings == []
     assert "client-broker-plaintext" not in result.checked and "topic-without-acls" not in result.checked
     assert "listeners: not checked (no broker shows advertised.listeners)" in result.scanned
+
+
+ALICE = ClientIdentity("SCRAM user", "User:alice")
+ALLOW_EVERYONE = "kafka://prod/broker/*/config/allow.everyone.if.no.acl.found"
+
+
+def probed(answer: AclProbe) -> LiveCluster:
+    return LiveCluster({1: dict(SCRAM_BROKER), 2: dict(SCRAM_BROKER)}, [], set(), answer)
+
+
+def test_a_probe_authorized_on_a_topic_no_acl_covers_is_a_finding_for_the_cluster():
+    planned = plan_probe(ALICE, set(), "ab12")
+    assert planned.topic == f"{PROBE_TOPIC}ab12" and planned.allowed is None
+    result = evaluate("prod", probed(probe_answer(planned, "UNKNOWN_TOPIC_OR_PART")))
+    assert found(result) == {("allow-everyone-if-no-acl", ALLOW_EVERYONE)}
+    finding = result.findings[0]
+    assert "SCRAM user User:alice" in finding.message
+    assert f"a topic no ACL covers ({PROBE_TOPIC}ab12) was authorized for DESCRIBE_CONFIGS" in finding.message
+    assert "super user" in finding.message and "allow.everyone.if.no.acl.found=false" in finding.remedy
+    assert any(s.startswith("allow.everyone.if.no.acl.found: probed as SCRAM user User:alice") and
+               s.endswith("(allowed)") for s in result.scanned)
+    # An empty, successful answer was authorized too.
+    assert probe_answer(planned, None).allowed is True
+
+
+def test_a_probe_denied_checks_the_rule_without_a_finding():
+    result = evaluate("prod", probed(probe_answer(plan_probe(ALICE, set(), "ab12"), "TOPIC_AUTHORIZATION_FAILED")))
+    assert result.findings == [] and "allow-everyone-if-no-acl" in result.checked
+    assert not any("allow.everyone.if.no.acl.found: not checked" in s for s in result.scanned)
+    assert any(s.endswith("(denied)") for s in result.scanned)
+
+
+@pytest.mark.parametrize(("planned", "note"), [
+    (plan_probe(None, set(), "ab12"), IAM_NOTE),
+    (probe_answer(plan_probe(ALICE, set(), "ab12"), "CLUSTER_AUTHORIZATION_FAILED", "Cluster authorization failed"),
+     f"the probe, DescribeConfigs on topic {PROBE_TOPIC}ab12, failed: CLUSTER_AUTHORIZATION_FAILED "
+     "(Cluster authorization failed)"),
+])
+def test_a_probe_that_tells_nothing_is_noted_not_judged(planned, note):
+    result = evaluate("prod", probed(planned))
+    assert result.findings == [] and "allow-everyone-if-no-acl" not in result.checked
+    assert f"allow.everyone.if.no.acl.found: not checked ({note})" in result.scanned
+
+
+def test_the_iam_note_says_why_and_what_to_do():
+    assert plan_probe(None, set(), "ab12").reason == (
+        "connected with IAM, which ignores ACLs; audit with a SCRAM or mTLS identity to probe it")
+
+
+def test_the_probe_topic_escapes_every_prefixed_acl_of_any_principal_and_permission():
+    acls = {Acl("User:bob", "TOPIC", "PREFIXED", "mskctl-", "READ"),
+            Acl("User:eve", "TOPIC", "PREFIXED", "a-", "WRITE", permission="DENY"),
+            Acl("User:bob", "GROUP", "PREFIXED", "b", "READ")}  # not a topic ACL: does not matter
+    assert plan_probe(ALICE, acls, "ab12").topic == f"b-{PROBE_TOPIC}ab12"
+    leads = "m" + string.ascii_lowercase + string.digits
+    everything = {Acl("User:bob", "TOPIC", "PREFIXED", lead, "READ") for lead in leads}
+    blocked = plan_probe(ALICE, everything, "ab12")
+    assert blocked.topic == "" and "prefixed TOPIC ACLs match every probe name" in blocked.reason
+
+
+@pytest.mark.parametrize("principal", ["User:alice", "User:*", "User:bob"])
+def test_a_literal_wildcard_topic_acl_of_any_principal_makes_the_probe_meaningless(principal):
+    """The authorizer falls back to the setting only when no ACL of anyone matches: '*' always matches."""
+    planned = plan_probe(ALICE, {Acl(principal, "TOPIC", "LITERAL", "*", "DESCRIBE")}, "ab12")
+    assert planned.topic == "" and planned.allowed is None
+    assert f"literal '*' TOPIC ACLs (of {principal})" in planned.reason
+    result = evaluate("prod", probed(planned))
+    assert "allow-everyone-if-no-acl" not in result.checked
+    assert any(s.startswith("allow.everyone.if.no.acl.found: not checked (literal '*' TOPIC ACLs")
+               for s in result.scanned)
+
+
+def test_a_service_super_user_is_not_used_to_probe():
+    operator = ClientIdentity("mTLS certificate", "User:CN=mskctl-operator,O=mskctl local MSK")
+    planned = plan_probe(operator, set(), "ab12")
+    assert planned.topic == "" and "super user of the service" in planned.reason
+
+
+def test_a_revealed_value_is_judged_rather_than_the_probe():
+    broker = dict(SCRAM_BROKER) | {"allow.everyone.if.no.acl.found": ConfigValue("false")}
+    answer = probe_answer(plan_probe(ALICE, set(), "ab12"), "UNKNOWN_TOPIC_OR_PART")
+    result = evaluate("prod", LiveCluster({1: broker}, [], set(), answer))
+    assert result.findings == [] and "allow-everyone-if-no-acl" in result.checked
+
+
+def test_the_client_identity_follows_the_auth_mode(tmp_path):
+    client = LocalCA(tmp_path, "unit").issue("client", "app-client")
+
+    def connection(mode: AuthMode, cert: str | None = None) -> SimpleNamespace:
+        return SimpleNamespace(mode=mode, scram_user="alice", settings=SimpleNamespace(tls_client_cert=cert))
+
+    assert client_identity(connection(AuthMode.iam)) is None
+    assert client_identity(connection(AuthMode.scram)) == ClientIdentity("SCRAM user", "User:alice")
+    mtls = ClientIdentity("mTLS certificate", "User:CN=app-client,O=mskctl local MSK")
+    assert client_identity(connection(AuthMode.mtls, str(client.cert))) == mtls
+    assert client_identity(connection(AuthMode.tls, str(client.cert))) == mtls
+    assert client_identity(connection(AuthMode.tls)) == ClientIdentity("unauthenticated client", "User:ANONYMOUS")
+
+
+class OneAnswerAdmin:
+    """An admin client whose DescribeConfigs answers with ``error`` (or configs when None)."""
+
+    def __init__(self, error: int | None) -> None:
+        self.error = error
+        self.asked: list[tuple[str, str]] = []
+
+    def describe_configs(self, resources, request_timeout: float):
+        (resource,) = resources
+        self.asked.append((resource.restype.name, resource.name))
+        future: Future = Future()
+        if self.error is None:
+            future.set_result({})
+        else:
+            future.set_exception(KafkaException(KafkaError(self.error)))
+        return {resource: future}
+
+
+@pytest.mark.parametrize(("error", "allowed"), [
+    (KafkaError.TOPIC_AUTHORIZATION_FAILED, False), (KafkaError.UNKNOWN_TOPIC_OR_PART, True), (None, True),
+    (KafkaError.CLUSTER_AUTHORIZATION_FAILED, None)])
+def test_the_probe_maps_the_brokers_answer(error, allowed):
+    admin = OneAnswerAdmin(error)
+    answer = probe(admin, plan_probe(ALICE, set(), "ab12"))
+    assert admin.asked == [("TOPIC", f"{PROBE_TOPIC}ab12")]
+    assert answer.allowed is allowed
+    if allowed is None:
+        assert "CLUSTER_AUTHORIZATION_FAILED" in answer.reason
+
+
+def test_nothing_is_sent_when_the_probe_would_tell_nothing():
+    admin = OneAnswerAdmin(None)
+    assert probe(admin, plan_probe(None, set(), "ab12")).reason == IAM_NOTE
+    assert admin.asked == []

@@ -2,28 +2,38 @@
 
 Requests: one metadata request, one DescribeConfigs per broker (librdkafka allows one BROKER resource per
 call; each answer carries the cluster-wide dynamic defaults as DYNAMIC_DEFAULT_BROKER_CONFIG entries),
-one DescribeConfigs per ``CONFIG_BATCH`` topics and one DescribeAcls for every binding. The judging is in
-``live_rules.py``, which also documents the finding locations.
+one DescribeConfigs per ``CONFIG_BATCH`` topics, one DescribeAcls for every binding, and, unless the
+audit connects with IAM, one DescribeConfigs on a topic that does not exist (the probe of
+allow.everyone.if.no.acl.found; brokers may log it as denied). The judging is in ``live_rules.py``, which
+also documents the finding locations and the probe.
 """
 
 from __future__ import annotations
 
+import secrets
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import ConfigResource, ConfigSource, ResourceType
+from cryptography import x509
 
 from mskctl.access.live import CONFIG_BATCH, chunks, kafka_call, read_acls
 from mskctl.audit.live_rules import (
     BROKER_KEYS,
     HIDDEN,
     TOPIC_KEYS,
+    AclProbe,
+    ClientIdentity,
     ConfigValue,
     LiveCluster,
     LiveTopic,
     evaluate,
+    plan_probe,
+    probe_answer,
 )
 from mskctl.audit.model import LayerResult
+from mskctl.config.settings import AuthMode
 
 LISTENER_KEYS = ("advertised.listeners", "listener.security.protocol.map", "inter.broker.listener.name",
                  "controller.listener.names", "sasl.enabled.mechanisms", "ssl.client.auth")
@@ -31,7 +41,49 @@ LISTENER_KEYS = ("advertised.listeners", "listener.security.protocol.map", "inte
 
 def audit_live(connection: Any, cluster: str) -> LayerResult:
     """Audit the cluster behind ``connection`` (its admin client); ``cluster`` names it in kafka:// locations."""
-    return evaluate(cluster, read_cluster(connection.admin()))
+    admin = connection.admin()
+    live = read_cluster(admin)
+    live.probe = probe(admin, plan_probe(client_identity(connection), live.acls, secrets.token_hex(8)))
+    return evaluate(cluster, live)
+
+
+def client_identity(connection: Any) -> ClientIdentity | None:
+    """The principal the brokers see for ``connection``; None with IAM (IAM policies decide, not ACLs)."""
+    mode = connection.mode
+    if mode is AuthMode.iam:
+        return None
+    if mode is AuthMode.scram:
+        return ClientIdentity("SCRAM user", f"User:{connection.scram_user}")
+    certificate = connection.settings.tls_client_cert
+    if mode is AuthMode.mtls or (mode is AuthMode.tls and certificate):
+        return ClientIdentity("mTLS certificate", f"User:{_subject(certificate)}")
+    return ClientIdentity("unauthenticated client", "User:ANONYMOUS")
+
+
+def _subject(certificate: str) -> str:
+    """The certificate's subject DN, as Kafka's default principal builder names it."""
+    try:
+        with open(certificate, "rb") as handle:
+            return x509.load_pem_x509_certificate(handle.read()).subject.rfc4514_string()
+    except (OSError, ValueError):
+        return f"<subject of {certificate}>"  # only for messages: the connection already used it
+
+
+def probe(admin: Any, planned: AclProbe) -> AclProbe:
+    """Send the planned probe; every answer, error or time-out is judged, never raised."""
+    if not planned.topic:
+        return planned
+    resource = ConfigResource(ResourceType.TOPIC, planned.topic)
+    try:
+        admin.describe_configs([resource], request_timeout=30)[resource].result(timeout=60)
+    except KafkaException as exc:
+        error = exc.args[0] if exc.args else None
+        if isinstance(error, KafkaError):
+            return probe_answer(planned, error.name(), error.str())
+        return probe_answer(planned, type(exc).__name__, str(exc))
+    except FutureTimeout:
+        return probe_answer(planned, "TIMED_OUT", "no answer within 60 s")
+    return probe_answer(planned, None)
 
 
 def read_cluster(admin: Any) -> LiveCluster:

@@ -2,20 +2,27 @@
 
 Locations (``Location.name``), exactly:
   kafka://<cluster>/broker/<id>/config/<key>       a broker's effective config (``<id>`` is ``default``
-                                                   for a cluster-wide dynamic default)
+                                                   for a cluster-wide dynamic default, ``*`` for a setting
+                                                   observed through a probe, not read from one broker)
   kafka://<cluster>/topic/<name>                   a topic
   kafka://<cluster>/acl/<principal>/<resourceType>:<patternType>:<name>   the ACL bindings of one
                                                    principal on one resource pattern (TOPIC:LITERAL:*)
 
 Topic configs are judged only where the topic sets them: an inherited value is one finding at the broker,
-not one per topic. ``allow.everyone.if.no.acl.found`` and ``super.users`` are judged only when the
-brokers reveal them: Kafka hides the value of every config it does not define itself (it reports them
-as sensitive), which includes both, so on MSK and on the local MSK they are noted as not checked.
+not one per topic. Kafka hides the value of every config it does not define itself (it reports them as
+sensitive), which includes ``allow.everyone.if.no.acl.found`` and ``super.users``. ``super.users`` is
+judged only when the brokers reveal it. ``allow.everyone.if.no.acl.found`` is judged from the value when
+revealed, else from a probe (``AclProbe``): the audit's own SCRAM, mTLS or unauthenticated principal asks
+DescribeConfigs on a topic that does not exist and that no ACL matches. Kafka authorizes before it
+looks the topic up, and with no ACL on the resource only the setting decides: TOPIC_AUTHORIZATION_FAILED
+means false, UNKNOWN_TOPIC_OR_PARTITION true (unless the principal is a super user, which MSK never
+makes a SCRAM or mTLS principal). IAM principals are decided by IAM policies, so IAM cannot probe it.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +43,13 @@ INTERNAL_LISTENER = re.compile(r"^(REPLICATION|CONTROLLER)", re.IGNORECASE)
 # Principals of the service itself: brokers (MSK and the local MSK name them b-<n>.<cluster>...) and the
 # local MSK's control plane. MSK does not let users set super.users.
 SERVICE_PRINCIPAL = re.compile(r"^User:(CN=b-\d+\.|CN=mskctl-operator,)", re.IGNORECASE)
+ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
+PROBE_TOPIC = "mskctl-audit-probe-"
+# Tried in order when prefixed ACLs match the plain name ("mskctl-", "m"): "a-mskctl-audit-probe-...".
+PROBE_LEADS = ("", *(f"{c}-" for c in string.ascii_lowercase + string.digits))
+PROBE_DENIED = "TOPIC_AUTHORIZATION_FAILED"
+PROBE_ALLOWED = "UNKNOWN_TOPIC_OR_PART"  # librdkafka's name for UNKNOWN_TOPIC_OR_PARTITION
+IAM_NOTE = "connected with IAM, which ignores ACLs; audit with a SCRAM or mTLS identity to probe it"
 
 
 @dataclass(frozen=True)
@@ -56,11 +70,36 @@ class LiveTopic:
     configs: dict[str, ConfigValue] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ClientIdentity:
+    """Who the audit connects as, where Kafka ACLs decide (not IAM)."""
+
+    kind: str  # "SCRAM user", "mTLS certificate", "unauthenticated client"
+    principal: str  # User:alice, User:CN=app,O=corp, User:ANONYMOUS
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.principal}"
+
+
+@dataclass(frozen=True)
+class AclProbe:
+    """The probe of allow.everyone.if.no.acl.found: planned (``topic`` set), answered or not sent.
+
+    ``allowed`` is None when it tells nothing; ``reason`` then says why.
+    """
+
+    identity: ClientIdentity | None = None
+    topic: str = ""
+    allowed: bool | None = None
+    reason: str = ""
+
+
 @dataclass
 class LiveCluster:
     brokers: dict[int, dict[str, ConfigValue]]
     topics: list[LiveTopic]
     acls: set[Acl]
+    probe: AclProbe | None = None  # None: not attempted (the value is judged only when revealed)
 
 
 def evaluate(cluster: str, live: LiveCluster) -> LayerResult:
@@ -68,7 +107,7 @@ def evaluate(cluster: str, live: LiveCluster) -> LayerResult:
     result.scanned += [f"kafka://{cluster}/broker/{b}" for b in sorted(live.brokers)]
     result.scanned.append(f"kafka://{cluster}: {len(live.topics)} topics, {len(live.acls)} ACL bindings")
     check_broker_properties(result, cluster, live.brokers)
-    check_hidden(result, cluster, live.brokers)
+    check_hidden(result, cluster, live.brokers, live.probe)
     secured = check_listeners(result, cluster, live.brokers)
     check_topics(result, cluster, live.topics)
     check_acls(result, cluster, live.acls)
@@ -115,11 +154,16 @@ def check_broker_properties(result: LayerResult, cluster: str, brokers: dict[int
                    f"({value.source}).", _broker_fix(key, _where(broker, value), value))
 
 
-def check_hidden(result: LayerResult, cluster: str, brokers: dict[int, dict[str, ConfigValue]]) -> None:
-    """allow.everyone.if.no.acl.found and super.users, when the brokers reveal them (Kafka hides both)."""
+def check_hidden(result: LayerResult, cluster: str, brokers: dict[int, dict[str, ConfigValue]],
+                 probe: AclProbe | None = None) -> None:
+    """allow.everyone.if.no.acl.found and super.users, when the brokers reveal them (Kafka hides both);
+    allow.everyone.if.no.acl.found otherwise from the probe, when it tells."""
     for key in HIDDEN:
         values = {b: c[key] for b, c in brokers.items() if key in c}
         if not values or not all(v.readable for v in values.values()):
+            if key == ALLOW_EVERYONE and probe is not None:
+                check_probe(result, cluster, probe)
+                continue
             elsewhere = ("the AWS layer reads it from the cluster configuration" if key in PROPERTY_RULES
                          else "MSK does not let users set it")
             result.scanned.append(f"{key}: not checked (the brokers do not reveal it: Kafka reports configs it "
@@ -135,6 +179,67 @@ def check_hidden(result: LayerResult, cluster: str, brokers: dict[int, dict[str,
                 where = _where(broker, value)
                 report(result, rule_id, broker_location(cluster, where, key),
                        f"Broker {where} runs {problem}.", _broker_fix(key, where, value))
+
+
+def plan_probe(identity: ClientIdentity | None, acls: Iterable[Acl], token: str) -> AclProbe:
+    """The topic to probe with (``token``: random hex), or why no answer would tell the setting.
+
+    Kafka's authorizer falls back to allow.everyone.if.no.acl.found only when no ACL of any principal
+    matches the resource, so the name must escape every literal and prefixed TOPIC ACL (ALLOW or DENY).
+    """
+    if identity is None:
+        return AclProbe(reason=IAM_NOTE)
+    if SERVICE_PRINCIPAL.match(identity.principal):
+        return AclProbe(identity, reason=f"the audit connects as {identity}, a super user of the service: "
+                                         "the authorizer allows it everything; audit with a client identity")
+    topic_acls = [acl for acl in acls if acl.resource_type == "TOPIC"]
+    wildcard = sorted({acl.principal for acl in topic_acls
+                       if acl.pattern_type == "LITERAL" and acl.resource_name == "*"})
+    if wildcard:
+        return AclProbe(identity, reason=f"literal '*' TOPIC ACLs (of {', '.join(wildcard)}) match every topic, "
+                                         "so the authorizer never falls back to the setting for topics")
+    literal = {acl.resource_name for acl in topic_acls if acl.pattern_type == "LITERAL"}
+    prefixes = {acl.resource_name for acl in topic_acls if acl.pattern_type == "PREFIXED"}
+    for lead in PROBE_LEADS:
+        name = f"{lead}{PROBE_TOPIC}{token}"
+        if name not in literal and not any(name.startswith(prefix) for prefix in prefixes):
+            return AclProbe(identity, name)
+    return AclProbe(identity, reason=f"prefixed TOPIC ACLs match every probe name ({PROBE_TOPIC}... with "
+                                     "any leading character)")
+
+
+def probe_answer(planned: AclProbe, error: str | None, detail: str = "") -> AclProbe:
+    """Judge the broker's answer to the planned probe: librdkafka's error name, None when it succeeded."""
+    if error == PROBE_DENIED:
+        return AclProbe(planned.identity, planned.topic, allowed=False)
+    if error in (None, PROBE_ALLOWED):  # authorized, then looked up (or created meanwhile: still authorized)
+        return AclProbe(planned.identity, planned.topic, allowed=True)
+    return AclProbe(planned.identity, planned.topic,
+                    reason=f"the probe, DescribeConfigs on topic {planned.topic}, failed: {error}"
+                           + (f" ({detail})" if detail and detail != error else ""))
+
+
+def check_probe(result: LayerResult, cluster: str, probe: AclProbe) -> None:
+    """allow.everyone.if.no.acl.found as the probe observed it: one finding for the cluster, at broker ``*``."""
+    if probe.allowed is None:
+        result.scanned.append(f"{ALLOW_EVERYONE}: not checked ({probe.reason or 'no probe sent'})")
+        return
+    rule_id = PROPERTY_RULES[ALLOW_EVERYONE]
+    result.checked.add(rule_id)
+    answer = "allowed" if probe.allowed else "denied"
+    result.scanned.append(f"{ALLOW_EVERYONE}: probed as {probe.identity} with DescribeConfigs on topic "
+                          f"{probe.topic}, which no ACL matches ({answer})")
+    if not probe.allowed:
+        return
+    principal = probe.identity.principal if probe.identity else "the audit's principal"
+    report(result, rule_id, broker_location(cluster, "*", ALLOW_EVERYONE),
+           f"The brokers run {ALLOW_EVERYONE}=true: a topic no ACL covers ({probe.topic}) was authorized for "
+           f"DESCRIBE_CONFIGS to the audit's {probe.identity}, so any principal may use any resource that has "
+           f"no ACLs. (Not so if {principal} is a super user: possible on self-managed Kafka and for the local "
+           "MSK's operator identity, never for SCRAM or mTLS users on MSK, which does not let users set "
+           "super.users.)",
+           f"Grant ACLs to the principals that rely on it, then set {property_fix(ALLOW_EVERYONE)} in the "
+           "cluster configuration's server_properties (aws_msk_configuration).")
 
 
 def check_super_users(result: LayerResult, cluster: str, values: dict[int, str]) -> None:
