@@ -323,3 +323,15 @@ def test_nothing_is_sent_when_the_probe_would_tell_nothing():
     admin = OneAnswerAdmin(None)
     assert probe(admin, plan_probe(None, set(), "ab12")).reason == IAM_NOTE
     assert admin.asked == []
+
+
+def test_cluster_acls_are_named_as_kafka_names_them_in_locations_and_fixes():
+    from mskctl.audit.live_rules import acl_location, check_acls
+    from mskctl.audit.model import Layer, LayerResult
+
+    acl = Acl("User:*", "BROKER", "LITERAL", "kafka-cluster", "ALL")  # confluent-kafka's name for CLUSTER
+    assert acl_location("c", acl).name == "kafka://c/acl/User:*/CLUSTER:LITERAL:kafka-cluster"
+    result = LayerResult(Layer.live)
+    check_acls(result, "c", [acl])
+    fixes = {f.remedy for f in result.findings}
+    assert fixes and all("--cluster" in fix and "--broker" not in fix for fix in fixes)

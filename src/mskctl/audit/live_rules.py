@@ -338,8 +338,13 @@ def check_topics(result: LayerResult, cluster: str, topics: Iterable[LiveTopic])
                    f"--add-config {property_fix(key)} (or set it in access.yaml and mskctl apply).")
 
 
+def resource_kind(acl: Acl) -> str:
+    """Kafka's resource type name: confluent-kafka calls the cluster resource BROKER."""
+    return "CLUSTER" if acl.resource_type in ("BROKER", "CLUSTER") else acl.resource_type
+
+
 def acl_location(cluster: str, acl: Acl) -> Location:
-    return Location(name=f"kafka://{cluster}/acl/{acl.principal}/{acl.resource_type}:{acl.pattern_type}:"
+    return Location(name=f"kafka://{cluster}/acl/{acl.principal}/{resource_kind(acl)}:{acl.pattern_type}:"
                          f"{acl.resource_name}")
 
 
@@ -361,15 +366,15 @@ def check_acls(result: LayerResult, cluster: str, acls: Iterable[Acl]) -> None:
         operations = sorted({b.operation for b in bindings})
         hosts = ", ".join(sorted({b.host for b in bindings}))
         report(result, rule_id, Location(name=name),
-               f"{first.principal} is allowed {', '.join(operations)} on {first.resource_type} "
+               f"{first.principal} is allowed {', '.join(operations)} on {resource_kind(first)} "
                f"{first.pattern_type} {first.resource_name!r} from host {hosts}.",
                f"Remove it ({_remove_command(first, operations)}) and grant named principals only the "
                "operations they need (mskctl apply -f access.yaml).")
 
 
 def _remove_command(acl: Acl, operations: list[str]) -> str:
-    resource = "--cluster" if acl.resource_type == "CLUSTER" else (
-        f"--{acl.resource_type.lower().replace('_', '-')} '{acl.resource_name}'")
+    kind = resource_kind(acl)
+    resource = "--cluster" if kind == "CLUSTER" else f"--{kind.lower().replace('_', '-')} '{acl.resource_name}'"
     pattern = " --resource-pattern-type prefixed" if acl.pattern_type == "PREFIXED" else ""
     return (f"kafka-acls.sh --remove --allow-principal '{acl.principal}' "
             + " ".join(f"--operation {op}" for op in operations) + f" {resource}{pattern}")
