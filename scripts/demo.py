@@ -4,7 +4,8 @@ Starts the default local cluster, reads it through the MSK API, creates a SCRAM 
 MSK way (customer-managed KMS key, `AmazonMSK_` secret, association), produces with
 `mskctl produce` over IAM, consumes over SCRAM and mutual TLS, runs `mskctl doctor` for IAM
 and SCRAM, applies seed 002's access example as code (plan, apply, plan again, rotate a
-SCRAM user's password), rotates the password and watches the brokers follow, and reads the metrics.
+SCRAM user's password), rotates the password and watches the brokers follow, reads the metrics,
+protects personal fields at the producer (and forgets one customer), and audits the cluster.
 Run it again: it reuses what it made.
 """
 
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -47,6 +49,54 @@ def run(*command: str) -> None:
                   highlight=False)
     if subprocess.run(command, check=False).returncode != 0:
         raise SystemExit(f"{' '.join(command[1:])} failed")
+
+
+def run_allowing(codes: tuple[int, ...], *command: str) -> int:
+    """Like run, for commands whose other exit codes carry meaning (audit findings, undecryptable fields)."""
+    console.print(f"[dim]$ {' '.join(Path(command[0]).name if i == 0 else c for i, c in enumerate(command))}[/]",
+                  highlight=False)
+    code = subprocess.run(command, check=False).returncode
+    if code not in codes:
+        raise SystemExit(f"{' '.join(command[1:])} failed (exit {code})")
+    return code
+
+
+def ensure_key(kms: Any, alias: str, **spec: str) -> None:
+    try:
+        kms.describe_key(KeyId=alias)
+    except ClientError:
+        kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key(**spec)["KeyMetadata"]["KeyId"])
+
+
+def protect_demo(kms: Any) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples" / "protect"
+    policy = str(examples / "orders-policy.yaml")
+    ensure_key(kms, "alias/orders-pii")
+    ensure_key(kms, "alias/orders-pii-hmac", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    run(MSKCTL, "protect", "init", policy)
+    sample = json.loads((examples / "sample-order.json").read_text())
+    records = Path(os.environ.get("MSKCTL_HOME", Path.home() / ".local" / "state" / "mskctl")) / "demo-orders.jsonl"
+    records.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for number, customer in enumerate(("c-1", "c-2", "c-42")):
+        order = json.loads(json.dumps(sample))
+        order["order_id"] += number
+        order["customer"]["id"] = customer
+        lines.append(json.dumps(order))
+    records.write_text("\n".join(lines) + "\n")
+    topic = f"orders-pii-{int(time.time())}"
+    run(MSKCTL, "topics", "create", topic, "--partitions", "1")
+    run(MSKCTL, "produce", topic, "-f", str(records), "--protect", policy, "--auth", "iam")
+    console.print("what the brokers store (a plain consumer):")
+    run(MSKCTL, "consume", topic, "--auth", "mtls", "--from-beginning", "--max", "1", "--timeout", "10")
+    console.print("with --unprotect (kms:Decrypt allowed):")
+    run(MSKCTL, "consume", topic, "--auth", "mtls", "--from-beginning", "--max", "3", "--timeout", "10",
+        "--unprotect")
+    run(MSKCTL, "protect", "forget", "c-42", "--policy", policy)
+    console.print("after `protect forget c-42`, c-42's personal fields are gone for good (exit 5), "
+                  "the others still decrypt:")
+    run_allowing((5,), MSKCTL, "consume", topic, "--auth", "mtls", "--from-beginning", "--max", "3", "--timeout",
+                 "10", "--unprotect")
 
 
 def authenticates(config: dict) -> bool:
@@ -143,6 +193,14 @@ def main() -> int:
     with urllib.request.urlopen(f"http://{host}:11001/metrics", timeout=10) as response:
         lines = [ln for ln in response.read().decode().splitlines() if ln.startswith("kafka_server_")]
     console.print(f"{len(lines)} kafka_server_* series, e.g. {lines[0][:100]}")
+
+    step("9. Field-level protection: encrypt, tokenize and crypto-shred personal data at the producer")
+    protect_demo(boto3.client("kms"))
+
+    step("10. Security audit: the AWS API and the live cluster against seeds 002/004 (mskctl audit)")
+    root = Path(__file__).resolve().parents[1]
+    run_allowing((0, 1), MSKCTL, "audit", "--aws", "--live", "--terraform", str(root / "terraform"),
+                 "--controls", "--fail-on", "high")
 
     step("Done")
     console.print('Use it from your shell: eval "$(mskctl local env)"   ·   stop it: mskctl local down')

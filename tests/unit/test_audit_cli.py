@@ -117,3 +117,15 @@ def test_docs_rule_table_is_current():
     start = text.index("\n", start) + 1
     end = text.index("<!-- rules:end -->")
     assert text[start:end] == rules_markdown(), "regenerate the table: python -m mskctl.audit.render docs/audit.md"
+
+
+def test_table_output_is_blocks_in_narrow_terminals_and_a_table_in_wide_ones():
+    import os
+
+    args = [sys.executable, "-m", "mskctl.cli.main", "audit", "--terraform", str(FIXTURES / "insecure")]
+    narrow = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=os.environ | {"COLUMNS": "80"})
+    wide = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=os.environ | {"COLUMNS": "220"})
+    assert "fix: Set client_authentication.unauthenticated = false" in narrow.stdout
+    assert "┃ severity" in wide.stdout and "fix: " not in wide.stdout
+    for out in (narrow, wide):
+        assert out.returncode == 1 and "finding(s)" in out.stdout

@@ -10,9 +10,10 @@ from rich.table import Table
 
 from mskctl.audit.controls import MATRIX_LAYERS, Control, Status
 from mskctl.audit.engine import AuditReport
-from mskctl.audit.model import Severity
+from mskctl.audit.model import Finding, Severity
 from mskctl.audit.rules import RULES
 
+WIDE = 160  # below this many columns findings print as blocks, not a table
 STYLES = {Severity.critical: "bold red", Severity.high: "red", Severity.medium: "yellow", Severity.low: "cyan"}
 STATUS_STYLES = {Status.passed: "green", Status.failed: "bold red", Status.not_checked: "dim"}
 
@@ -40,7 +41,9 @@ def as_json(report: AuditReport, threshold: Severity, controls: list[Control] | 
 
 def print_findings(report: AuditReport, threshold: Severity, console: Console, *, show_suppressed: bool) -> None:
     shown = [f for f in report.findings if show_suppressed or f.suppressed is None]
-    if shown:
+    if shown and console.width < WIDE:
+        _print_blocks(shown, console)
+    elif shown:
         table = Table(show_lines=False, header_style="bold", expand=False)
         for column in ("severity", "rule", "layer", "where", "what", "fix"):
             table.add_column(column, overflow="fold")
@@ -60,6 +63,17 @@ def print_findings(report: AuditReport, threshold: Severity, console: Console, *
                else f"[green]none at or above {threshold.value}[/]")
     console.print(f"{data['findings']} finding(s){' (' + counts + ')' if counts else ''}, {data['suppressed']} "
                   f"suppressed, layers: {', '.join(data['layers'])}; {verdict}", highlight=False)
+
+
+def _print_blocks(findings: list[Finding], console: Console) -> None:
+    """One finding per block: readable in narrow terminals and CI logs, where a six-column table is not."""
+    for finding in findings:
+        severity = finding.severity
+        suppressed = f"  [dim](suppressed: {finding.suppressed.reason})[/]" if finding.suppressed else ""
+        console.print(f"[{STYLES[severity]}]{severity.value.upper():8}[/] [bold]{finding.rule.id}[/]  "
+                      f"[dim]{finding.layer.value}[/]  {finding.location}{suppressed}", highlight=False)
+        console.print(f"         {finding.message}", highlight=False)
+        console.print(f"         [dim]fix:[/] {finding.remedy}", highlight=False)
 
 
 def print_controls(controls: list[Control], console: Console) -> None:
