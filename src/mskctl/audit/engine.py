@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def run_audit(request: AuditRequest, *, aws: Callable[[list[str]], LayerResult] 
         runners.append((Layer.live, live))
     # The layers wait on different things (parsing, the AWS API, the brokers): run them side by side.
     with ThreadPoolExecutor(max(1, len(runners))) as pool:
-        futures = [(layer, pool.submit(run)) for layer, run in runners]
+        futures = [(layer, pool.submit(_timed, run)) for layer, run in runners]
     layers: list[LayerResult] = []
     unreached: list[str] = []
     for layer, future in futures:  # in the order asked, so errors and output do not depend on timing
@@ -79,6 +80,13 @@ def run_audit(request: AuditRequest, *, aws: Callable[[list[str]], LayerResult] 
     ignores = [i for result in layers for i in result.ignores]
     applied = apply(_dedupe(findings), ignores, baseline, today)
     return AuditReport(layers, applied.findings, applied.unused, unreached)
+
+
+def _timed(run: Callable[[], LayerResult]) -> LayerResult:
+    started = time.perf_counter()
+    result = run()
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -30,7 +30,8 @@ def as_json(report: AuditReport, threshold: Severity, controls: list[Control] | 
     data: dict[str, Any] = {
         "summary": summary(report, threshold),
         "findings": [f.as_json() for f in report.findings],
-        "layers": {r.layer.value: {"checked": sorted(r.checked), "scanned": r.scanned} for r in report.layers},
+        "layers": {r.layer.value: {"checked": sorted(r.checked), "scanned": r.scanned, "seconds": round(r.seconds, 3)}
+                   for r in report.layers},
         "notAudited": report.unreached,
         "unusedBaseline": report.unused_baseline,
     }
