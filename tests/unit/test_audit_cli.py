@@ -129,3 +129,20 @@ def test_table_output_is_blocks_in_narrow_terminals_and_a_table_in_wide_ones():
     assert "┃ severity" in wide.stdout and "fix: " not in wide.stdout
     for out in (narrow, wide):
         assert out.returncode == 1 and "finding(s)" in out.stdout
+
+
+def test_the_aws_layer_needs_a_region_and_credentials_not_brokers(tmp_path):
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MSK_"))}
+    base |= {"MSKCTL_CONFIG": str(tmp_path / "none.toml"), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    args = [sys.executable, "-m", "mskctl.cli.main", "audit", "--aws"]
+    no_region = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=base)
+    no_credentials = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path,
+                                    env=base | {"AWS_REGION": "eu-west-1"})
+    for out in (no_region, no_credentials):
+        clean(out)
+        assert out.returncode == 2 and "bootstrap" not in out.stderr
+    assert "No AWS region" in no_region.stderr
+    assert "kafka:ListClustersV2" in no_credentials.stderr and "credentials" in no_credentials.stderr

@@ -113,8 +113,11 @@ def _run(terraform: list[Path], plan: Path | None, aws: bool, live: bool, baseli
 
     def run_aws(arns: list[str]) -> LayerResult:
         from mskctl.audit.aws import audit_aws
+        from mskctl.config.resolve import resolve
 
-        return audit_aws(connection().settings, arns or None)
+        # The AWS API needs a region and credentials, not brokers: settings only, no Kafka connection.
+        flags = o.settings_flags(None, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn, False)
+        return audit_aws(resolve(flags, profile=profile), arns or None)
 
     def run_live() -> LayerResult:
         from mskctl.audit.live import audit_live
