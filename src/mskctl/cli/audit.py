@@ -37,9 +37,11 @@ def audit(
     aws: Annotated[bool, typer.Option("--aws", help="Audit the deployed clusters through the AWS API.")] = False,
     live: Annotated[bool, typer.Option("--live", help="Audit the brokers, topics and ACLs (Kafka admin API).")]
     = False,
-    output: Annotated[AuditOutput, typer.Option("--output", "-o", help="table, json or sarif (2.1.0).")]
+    output: Annotated[AuditOutput, typer.Option("--output", "-o", help="table, json or sarif (2.1.0).",
+                                                case_sensitive=False)]
     = AuditOutput.table,
-    fail_on: Annotated[Severity, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this.")]
+    fail_on: Annotated[Severity, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this.",
+                                              case_sensitive=False)]
     = Severity.medium,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="YAML of accepted findings (reason, "
                                                                        "expiry).")] = None,
