@@ -33,7 +33,7 @@ from confluent_kafka.admin import (
 
 from mskctl.audit.aws import audit_aws
 from mskctl.audit.live import audit_live
-from mskctl.audit.live_rules import PROBE_TOPIC
+from mskctl.audit.live.rules import PROBE_TOPIC
 from mskctl.audit.model import LayerResult, Severity
 from mskctl.clients.connection import Connection, connect
 from mskctl.config.settings import Settings

@@ -9,12 +9,17 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from mskctl.audit import aws_cluster, aws_connect, aws_iam, aws_network, aws_secrets, aws_trail
 from mskctl.audit.aws import check_configurations
-from mskctl.audit.aws_calls import AwsCalls, AwsPermissionMissing
-from mskctl.audit.aws_kms import KeyFacts
-from mskctl.audit.aws_properties import msk_defaults
+from mskctl.audit.aws import cluster as aws_cluster
+from mskctl.audit.aws import connect as aws_connect
+from mskctl.audit.aws import iam as aws_iam
+from mskctl.audit.aws import network as aws_network
+from mskctl.audit.aws import secrets as aws_secrets
+from mskctl.audit.aws import trail as aws_trail
+from mskctl.audit.aws.calls import AwsCalls, AwsPermissionMissing
+from mskctl.audit.aws.kms import KeyFacts
 from mskctl.audit.model import Layer, LayerResult, Location
+from mskctl.audit.properties import msk_defaults
 from mskctl.audit.versions import end_of_support, unsupported_since
 
 ARN = "arn:aws:kafka:eu-west-1:111122223333:cluster/prod/abc-1"

@@ -12,7 +12,7 @@ from confluent_kafka import KafkaError, KafkaException
 
 from mskctl.access.permissions import Acl
 from mskctl.audit.live import client_identity, probe
-from mskctl.audit.live_rules import (
+from mskctl.audit.live.rules import (
     DYNAMIC_DEFAULT,
     DYNAMIC_TOPIC,
     IAM_NOTE,
@@ -326,7 +326,7 @@ def test_nothing_is_sent_when_the_probe_would_tell_nothing():
 
 
 def test_cluster_acls_are_named_as_kafka_names_them_in_locations_and_fixes():
-    from mskctl.audit.live_rules import acl_location, check_acls
+    from mskctl.audit.live.rules import acl_location, check_acls
     from mskctl.audit.model import Layer, LayerResult
 
     acl = Acl("User:*", "BROKER", "LITERAL", "kafka-cluster", "ALL")  # confluent-kafka's name for CLUSTER

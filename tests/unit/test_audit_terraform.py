@@ -12,7 +12,7 @@ import pytest
 
 from mskctl.audit.model import InlineIgnore, Layer, LayerResult, Severity
 from mskctl.audit.terraform import audit_terraform
-from mskctl.audit.terraform_hcl import parse_text
+from mskctl.audit.terraform.hcl import parse_text
 from mskctl.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from mskctl.audit.aws_calls import AwsCalls
+from mskctl.audit.aws.calls import AwsCalls
 
 DEFAULT_SECRETS_KEY = "alias/aws/secretsmanager"
 

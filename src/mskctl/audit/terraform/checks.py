@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mskctl.audit import terraform_check_access as access
-from mskctl.audit import terraform_check_msk as msk
-from mskctl.audit.terraform_findings import Context, Findings
-from mskctl.audit.terraform_nodes import Node
+from mskctl.audit.terraform import check_access as access
+from mskctl.audit.terraform import check_msk as msk
+from mskctl.audit.terraform.findings import Context, Findings
+from mskctl.audit.terraform.nodes import Node
 
 Check = Callable[[Node, Context, Findings], None]
 

@@ -14,10 +14,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mskctl.access.desired import SECRET_TAG
-from mskctl.audit.aws_calls import AwsCalls
-from mskctl.audit.aws_kms import KeyFacts, KeyReader, is_default_secrets_key
-from mskctl.audit.aws_properties import report
+from mskctl.audit.aws.calls import AwsCalls
+from mskctl.audit.aws.kms import KeyFacts, KeyReader, is_default_secrets_key
 from mskctl.audit.model import LayerResult, Location
+from mskctl.audit.properties import report
 
 SECRET_PREFIX = "AmazonMSK_"
 ROTATION_AGE = timedelta(days=90)

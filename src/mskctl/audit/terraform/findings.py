@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from mskctl.audit.model import Finding, Layer, Location
 from mskctl.audit.rules import RULES
-from mskctl.audit.terraform_nodes import Node
-from mskctl.audit.terraform_values import Val
+from mskctl.audit.terraform.nodes import Node
+from mskctl.audit.terraform.values import Val
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mskctl.audit.terraform_values import UNKNOWN, Val
+from mskctl.audit.terraform.values import UNKNOWN, Val
 
 
 class Node(Protocol):

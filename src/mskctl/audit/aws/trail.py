@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mskctl.audit.aws_calls import AwsCalls
-from mskctl.audit.aws_properties import report
+from mskctl.audit.aws.calls import AwsCalls
 from mskctl.audit.model import LayerResult, Location
+from mskctl.audit.properties import report
 
 
 def read_trails(calls: AwsCalls) -> list[tuple[dict[str, Any], bool]] | None:

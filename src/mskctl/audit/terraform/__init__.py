@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from mskctl.audit.model import Layer, LayerResult
-from mskctl.audit.terraform_checks import run_checks
-from mskctl.audit.terraform_findings import Findings
-from mskctl.audit.terraform_ignores import collect_ignores
-from mskctl.audit.terraform_modules import Loader, called_directories, display_path, instances, resource_nodes
-from mskctl.audit.terraform_nodes import Node
-from mskctl.audit.terraform_plan import plan_nodes
+from mskctl.audit.terraform.checks import run_checks
+from mskctl.audit.terraform.findings import Findings
+from mskctl.audit.terraform.ignores import collect_ignores
+from mskctl.audit.terraform.modules import Loader, called_directories, display_path, instances, resource_nodes
+from mskctl.audit.terraform.nodes import Node
+from mskctl.audit.terraform.plan import plan_nodes
 from mskctl.errors import UsageError
 
 ROOT_HINT = "Point the audit at a Terraform root or module directory (one with .tf files)."

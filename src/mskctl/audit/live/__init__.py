@@ -19,7 +19,7 @@ from confluent_kafka.admin import ConfigResource, ConfigSource, ResourceType
 from cryptography import x509
 
 from mskctl.access.live import CONFIG_BATCH, chunks, kafka_call, read_acls
-from mskctl.audit.live_rules import (
+from mskctl.audit.live.rules import (
     BROKER_KEYS,
     HIDDEN,
     TOPIC_KEYS,

@@ -19,11 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mskctl.access.live import AWS_THREADS
-from mskctl.audit import aws_cluster, aws_connect, aws_iam, aws_network, aws_secrets, aws_trail
-from mskctl.audit.aws_calls import AwsCalls
-from mskctl.audit.aws_kms import KeyReader
-from mskctl.audit.aws_properties import PROPERTY_RULES, msk_defaults
+from mskctl.audit.aws import cluster as aws_cluster
+from mskctl.audit.aws import connect as aws_connect
+from mskctl.audit.aws import iam as aws_iam
+from mskctl.audit.aws import network as aws_network
+from mskctl.audit.aws import secrets as aws_secrets
+from mskctl.audit.aws import trail as aws_trail
+from mskctl.audit.aws.calls import AwsCalls
+from mskctl.audit.aws.kms import KeyReader
 from mskctl.audit.model import Layer, LayerResult, Location
+from mskctl.audit.properties import PROPERTY_RULES, msk_defaults
 from mskctl.local.broker_config import parse_properties
 
 ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mskctl.audit.terraform_findings import strip_index
-from mskctl.audit.terraform_nodes import Node, ValNode
-from mskctl.audit.terraform_values import UNKNOWN, Val
+from mskctl.audit.terraform.findings import strip_index
+from mskctl.audit.terraform.nodes import Node, ValNode
+from mskctl.audit.terraform.values import UNKNOWN, Val
 from mskctl.errors import UsageError
 
 PLAN_HINT = "Give the JSON of a saved plan: `terraform show -json plan.out > plan.json` (or `tofu show -json`)."

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mskctl.access.permissions import Acl
-from mskctl.audit.aws_properties import PROPERTY_RULES, property_fix, property_problem, report
 from mskctl.audit.model import Layer, LayerResult, Location
+from mskctl.audit.properties import PROPERTY_RULES, property_fix, property_problem, report
 
 DYNAMIC_DEFAULT = "DYNAMIC_DEFAULT_BROKER_CONFIG"
 DYNAMIC_BROKER = "DYNAMIC_BROKER_CONFIG"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mskctl.audit.aws_kms import KeyFacts
-from mskctl.audit.aws_properties import PROPERTY_RULES, property_fix, property_problem, report
+from mskctl.audit.aws.kms import KeyFacts
 from mskctl.audit.model import LayerResult, Location
+from mskctl.audit.properties import PROPERTY_RULES, property_fix, property_problem, report
 from mskctl.audit.versions import end_of_support, unsupported_since
 
 LOW_MONITORING = ("DEFAULT", "PER_BROKER")

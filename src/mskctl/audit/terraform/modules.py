@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mskctl.audit.terraform_hcl import Attribute, Block, HclFile, parse_file
-from mskctl.audit.terraform_nodes import Node, ValNode
-from mskctl.audit.terraform_values import UNKNOWN, Val, evaluate, reference_target, references
+from mskctl.audit.terraform.hcl import Attribute, Block, HclFile, parse_file
+from mskctl.audit.terraform.nodes import Node, ValNode
+from mskctl.audit.terraform.values import UNKNOWN, Val, evaluate, reference_target, references
 from mskctl.errors import UsageError
 
 MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}

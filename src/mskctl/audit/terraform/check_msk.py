@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mskctl.audit.aws_properties import PROPERTY_RULES, property_fix, property_problem
-from mskctl.audit.terraform_findings import Context, Findings, first, flag, none_on, strip_own_index, sure, text
-from mskctl.audit.terraform_nodes import Node
-from mskctl.audit.terraform_values import Val, show, where
+from mskctl.audit.properties import PROPERTY_RULES, property_fix, property_problem
+from mskctl.audit.terraform.findings import Context, Findings, first, flag, none_on, strip_own_index, sure, text
+from mskctl.audit.terraform.nodes import Node
+from mskctl.audit.terraform.values import Val, show, where
 from mskctl.audit.versions import unsupported_since
 
 CLUSTER_RULES = (

@@ -6,9 +6,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from mskctl.audit.terraform_findings import Context, Findings, items, strip_index, sure, text
-from mskctl.audit.terraform_nodes import Node
-from mskctl.audit.terraform_values import Unknown, Val, json_value, show, where
+from mskctl.audit.terraform.findings import Context, Findings, items, strip_index, sure, text
+from mskctl.audit.terraform.nodes import Node
+from mskctl.audit.terraform.values import Unknown, Val, json_value, show, where
 
 MSK_SECRET_PREFIX = "AmazonMSK_"
 

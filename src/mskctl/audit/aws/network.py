@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mskctl.audit.aws_calls import AwsCalls
-from mskctl.audit.aws_properties import report
+from mskctl.audit.aws.calls import AwsCalls
 from mskctl.audit.model import LayerResult, Location
+from mskctl.audit.properties import report
 
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 PLAINTEXT_PORTS = {9092: "Kafka plaintext", 2181: "ZooKeeper plaintext"}

@@ -13,9 +13,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import unquote
 
-from mskctl.audit.aws_calls import AwsCalls
-from mskctl.audit.aws_properties import report
+from mskctl.audit.aws.calls import AwsCalls
 from mskctl.audit.model import LayerResult, Location
+from mskctl.audit.properties import report
 
 KAFKA_SERVICES = ("kafka-cluster", "kafka")
 PRINCIPAL_LISTS = (("UserDetailList", "UserPolicyList", "user"), ("RoleDetailList", "RolePolicyList", "role"),
