@@ -4,7 +4,7 @@ Requests: one metadata request, one DescribeConfigs per broker (librdkafka allow
 call; each answer carries the cluster-wide dynamic defaults as DYNAMIC_DEFAULT_BROKER_CONFIG entries),
 one DescribeConfigs per ``CONFIG_BATCH`` topics, one DescribeAcls for every binding, and, unless the
 audit connects with IAM, one DescribeConfigs on a topic that does not exist (the probe of
-allow.everyone.if.no.acl.found; brokers may log it as denied). The judging is in ``live_rules.py``, which
+allow.everyone.if.no.acl.found; brokers may log it as denied). The judging is in ``live/rules.py``, which
 also documents the finding locations and the probe.
 """
 

@@ -1,4 +1,4 @@
-"""The live layer's judgements, on plain data read from the brokers (see ``live.py`` for the reading).
+"""The live layer's judgements, on plain data read from the brokers (see ``live/__init__.py`` for the reading).
 
 Locations (``Location.name``), exactly:
   kafka://<cluster>/broker/<id>/config/<key>       a broker's effective config (``<id>`` is ``default``
