@@ -114,16 +114,16 @@ def apply(findings: list[Finding], ignores: list[InlineIgnore], baseline: Baseli
     live_entries: list[tuple[int, BaselineEntry]] = []
     for index, entry in enumerate(entries):
         assert baseline is not None
-        source = baseline.source(index)
+        where = Location(file=baseline.file, line=baseline.lines[index] or None)
         if entry.rule not in RULES:
-            extra.append(_meta("suppression-unknown-rule", Layer.baseline, source,
+            extra.append(_meta("suppression-unknown-rule", Layer.baseline, where,
                                f"the baseline entry names rule {entry.rule!r}, which does not exist"))
         elif not entry.reason.strip():
-            extra.append(_meta("suppression-without-reason", Layer.baseline, source,
+            extra.append(_meta("suppression-without-reason", Layer.baseline, where,
                                f"the baseline entry for {entry.rule} at {entry.where!r} gives no reason, so it "
                                "suppresses nothing"))
         elif entry.expires < today:
-            extra.append(_meta("suppression-expired", Layer.baseline, source,
+            extra.append(_meta("suppression-expired", Layer.baseline, where,
                                f"the baseline entry for {entry.rule} at {entry.where!r} expired on "
                                f"{entry.expires.isoformat()}, so it suppresses nothing"))
         else:
@@ -153,23 +153,19 @@ def _matches(pattern: str, location: Location) -> bool:
 
 
 def _ignore_problem(ignore: InlineIgnore) -> Finding | None:
-    source = f"{ignore.file}:{ignore.line}"
+    where = Location(file=ignore.file, line=ignore.line)
     if ignore.rule not in RULES:
-        return _meta("suppression-unknown-rule", Layer.terraform, source,
-                     f"`mskctl:ignore {ignore.rule}` names no rule", file=ignore.file, line=ignore.line)
+        return _meta("suppression-unknown-rule", Layer.terraform, where,
+                     f"`mskctl:ignore {ignore.rule}` names no rule")
     if not ignore.reason.strip():
-        return _meta("suppression-without-reason", Layer.terraform, source,
-                     f"`mskctl:ignore {ignore.rule}` gives no reason, so it suppresses nothing",
-                     file=ignore.file, line=ignore.line)
+        return _meta("suppression-without-reason", Layer.terraform, where,
+                     f"`mskctl:ignore {ignore.rule}` gives no reason, so it suppresses nothing")
     return None
 
 
-def _meta(rule_id: str, layer: Layer, source: str, message: str, *, file: str | None = None,
-          line: int | None = None) -> Finding:
-    if file is None:
-        file, _, number = source.rpartition(":")
-        line = int(number) if number.isdigit() else None
-    return Finding(rule(rule_id), layer, Location(file=file, line=line), message)
+def _meta(rule_id: str, layer: Layer, where: Location, message: str) -> Finding:
+    """A finding about a suppression itself, at the comment or baseline entry."""
+    return Finding(rule(rule_id), layer, where, message)
 
 
 def baseline_text(findings: list[Finding], reason: str, expires: date) -> str:
