@@ -19,8 +19,10 @@ locals {
   use_scram = length(var.scram_secret_arns) > 0
 
   # Seed 001's producer/consumer actions (msk-facts "Recipes"): produce = Connect, DescribeTopic,
-  # WriteData; consume = Connect, DescribeTopic, DescribeGroup, AlterGroup, ReadData. Nothing
-  # cluster-altering, no topic creation or deletion, no wildcard resources.
+  # WriteData, plus WriteDataIdempotently on the cluster because mskctl produce is idempotent
+  # (InitProducerId); consume = Connect, DescribeTopic, DescribeGroup, AlterGroup, ReadData;
+  # DescribeCluster for mskctl doctor. Nothing cluster-altering, no topic creation or deletion, no
+  # wildcard resources. tests/iam_truth runs these flows against this policy.
   group_statements = [
     {
       Sid      = "JoinNamedConsumerGroups"
@@ -52,7 +54,7 @@ locals {
         {
           Sid      = "ConnectToTheCluster"
           Effect   = "Allow"
-          Action   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
+          Action   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
           Resource = var.cluster_arn
         },
         {

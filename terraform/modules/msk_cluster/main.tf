@@ -46,6 +46,13 @@ locals {
   multi_vpc           = var.multi_vpc_iam || var.multi_vpc_scram
   topic_arn_pattern   = "${replace(aws_msk_cluster.this.arn, ":cluster/", ":topic/")}/*"
   group_arn_pattern   = "${replace(aws_msk_cluster.this.arn, ":cluster/", ":group/")}/*"
+  # Idempotent producers (mskctl produce, every Kafka >= 3.0 client by default) start with
+  # InitProducerId, which MSK IAM checks as WriteDataIdempotently on the cluster: granted with
+  # WriteData only.
+  cluster_policy_cluster_actions = concat(
+    ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+    contains(var.cluster_policy_topic_actions, "kafka-cluster:WriteData") ? ["kafka-cluster:WriteDataIdempotently"] : [],
+  )
 }
 
 ################################################################################
@@ -306,14 +313,12 @@ resource "aws_msk_cluster_policy" "this" {
         Sid       = "PrivateConnectivity"
         Effect    = "Allow"
         Principal = { AWS = var.cluster_policy_principal_arns }
-        Action = [
+        Action = concat([
           "kafka:CreateVpcConnection",
           "kafka:GetBootstrapBrokers",
           "kafka:DescribeCluster",
           "kafka:DescribeClusterV2",
-          "kafka-cluster:Connect",
-          "kafka-cluster:DescribeCluster",
-        ]
+        ], local.cluster_policy_cluster_actions)
         Resource = aws_msk_cluster.this.arn
       },
       {

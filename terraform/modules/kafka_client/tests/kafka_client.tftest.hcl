@@ -68,6 +68,10 @@ run "policy_is_scoped_to_the_named_topics_and_groups" {
     error_message = "Connect/DescribeCluster on this cluster only."
   }
   assert {
+    condition     = jsondecode(aws_iam_role_policy.kafka.policy).Statement[0].Action == ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
+    error_message = "On the cluster: Connect, DescribeCluster (mskctl doctor) and WriteDataIdempotently (mskctl produce is an idempotent producer)."
+  }
+  assert {
     condition = jsondecode(aws_iam_role_policy.kafka.policy).Statement[1].Resource == [
       "arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f0e0d0c-0b0a-0908-0706-050403020100-2/orders",
       "arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f0e0d0c-0b0a-0908-0706-050403020100-2/payments",

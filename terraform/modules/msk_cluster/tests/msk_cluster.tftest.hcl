@@ -225,12 +225,46 @@ run "cluster_policy_is_least_privilege" {
     error_message = "Topics: describe only, on this cluster's topics."
   }
   assert {
+    condition     = !contains(jsondecode(aws_msk_cluster_policy.this[0].policy).Statement[0].Action, "kafka-cluster:WriteDataIdempotently")
+    error_message = "No idempotent writes without WriteData."
+  }
+  assert {
     condition     = !anytrue([for s in jsondecode(aws_msk_cluster_policy.this[0].policy).Statement : contains(flatten([s.Action]), "kafka-cluster:*") || contains(flatten([s.Action]), "kafka:*")])
     error_message = "No wildcard actions."
   }
   assert {
     condition     = aws_msk_cluster.this.broker_node_group_info[0].connectivity_info[0].vpc_connectivity[0].client_authentication[0].sasl[0].iam == true
     error_message = "multi_vpc_iam turns on multi-VPC connectivity for IAM."
+  }
+}
+
+# tests/iam_truth renders the cluster policy with each run's inputs and runs the flows they grant.
+run "cluster_policy_write_access_covers_idempotent_producers" {
+  command = plan
+
+  variables {
+    cluster_policy_principal_arns = ["arn:aws:iam::210987654321:root"]
+    cluster_policy_topic_actions  = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_msk_cluster_policy.this[0].policy).Statement[0].Action, "kafka-cluster:WriteDataIdempotently") && jsondecode(aws_msk_cluster_policy.this[0].policy).Statement[0].Resource == "arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f0e0d0c-0b0a-0908-0706-050403020100-2"
+    error_message = "WriteData comes with WriteDataIdempotently on the cluster: idempotent producers (mskctl produce) need it for InitProducerId."
+  }
+}
+
+run "cluster_policy_read_access_covers_consumer_groups" {
+  command = plan
+
+  variables {
+    cluster_policy_principal_arns = ["arn:aws:iam::210987654321:root"]
+    cluster_policy_topic_actions  = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
+    cluster_policy_group_actions  = ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_msk_cluster_policy.this[0].policy).Statement[2].Action == ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"] && !contains(jsondecode(aws_msk_cluster_policy.this[0].policy).Statement[0].Action, "kafka-cluster:WriteDataIdempotently")
+    error_message = "Reading grants the group actions asked for, and no write."
   }
 }
 

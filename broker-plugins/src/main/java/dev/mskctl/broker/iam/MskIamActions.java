@@ -3,13 +3,15 @@ package dev.mskctl.broker.iam;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Kafka's (operation, resource) checks as the MSK IAM actions and resource ARNs that must be
  * allowed, after MSK's "Semantics of actions and resources": each action with the
  * prerequisites MSK names on the same resource, and Connect on the cluster for all.
+ *
+ * <p>Operations and resource types are named as Kafka's {@code AclOperation} and
+ * {@code ResourceType} constants ({@code IDEMPOTENT_WRITE}, {@code TOPIC}, ...) but passed as
+ * strings, so the map needs no Kafka classes: {@link IamDecisions} runs it outside a broker.
  */
 public final class MskIamActions {
     public static final String PREFIX = "kafka-cluster:";
@@ -44,55 +46,60 @@ public final class MskIamActions {
         return new Check(PREFIX + "Connect", clusterArn());
     }
 
-    /** The checks for one Kafka authorization, or empty when MSK IAM never allows it. */
-    public Optional<List<Check>> checks(AclOperation operation, ResourceType type, String name) {
+    /**
+     * The checks for one Kafka authorization, or empty when MSK IAM never allows it.
+     *
+     * @param operation a Kafka {@code AclOperation} name, such as {@code WRITE}
+     * @param type      a Kafka {@code ResourceType} name, such as {@code TOPIC}
+     */
+    public Optional<List<Check>> checks(String operation, String type, String name) {
         List<Check> checks = new ArrayList<>();
         checks.add(connect());
         switch (type) {
-            case CLUSTER -> {
+            case "CLUSTER" -> {
                 String cluster = clusterArn();
                 switch (operation) {
-                    case DESCRIBE -> checks.add(check("DescribeCluster", cluster));
-                    case ALTER -> {
+                    case "DESCRIBE" -> checks.add(check("DescribeCluster", cluster));
+                    case "ALTER" -> {
                         checks.add(check("DescribeCluster", cluster));
                         checks.add(check("AlterCluster", cluster));
                     }
-                    case DESCRIBE_CONFIGS -> checks.add(check("DescribeClusterDynamicConfiguration", cluster));
-                    case ALTER_CONFIGS -> {
+                    case "DESCRIBE_CONFIGS" -> checks.add(check("DescribeClusterDynamicConfiguration", cluster));
+                    case "ALTER_CONFIGS" -> {
                         checks.add(check("DescribeClusterDynamicConfiguration", cluster));
                         checks.add(check("AlterClusterDynamicConfiguration", cluster));
                     }
-                    case IDEMPOTENT_WRITE -> checks.add(check("WriteDataIdempotently", cluster));
+                    case "IDEMPOTENT_WRITE" -> checks.add(check("WriteDataIdempotently", cluster));
                     // CreateTopics asks CREATE on the cluster first: allowed when every topic may be created.
-                    case CREATE -> checks.add(check("CreateTopic", arn("topic", "*")));
+                    case "CREATE" -> checks.add(check("CreateTopic", arn("topic", "*")));
                     default -> {
                         return Optional.empty();
                     }
                 }
             }
-            case TOPIC -> {
+            case "TOPIC" -> {
                 String topic = arn("topic", name);
                 switch (operation) {
-                    case DESCRIBE -> checks.add(check("DescribeTopic", topic));
-                    case CREATE -> checks.add(check("CreateTopic", topic));
-                    case READ -> {
+                    case "DESCRIBE" -> checks.add(check("DescribeTopic", topic));
+                    case "CREATE" -> checks.add(check("CreateTopic", topic));
+                    case "READ" -> {
                         checks.add(check("DescribeTopic", topic));
                         checks.add(check("ReadData", topic));
                     }
-                    case WRITE -> {
+                    case "WRITE" -> {
                         checks.add(check("DescribeTopic", topic));
                         checks.add(check("WriteData", topic));
                     }
-                    case ALTER -> {
+                    case "ALTER" -> {
                         checks.add(check("DescribeTopic", topic));
                         checks.add(check("AlterTopic", topic));
                     }
-                    case DELETE -> {
+                    case "DELETE" -> {
                         checks.add(check("DescribeTopic", topic));
                         checks.add(check("DeleteTopic", topic));
                     }
-                    case DESCRIBE_CONFIGS -> checks.add(check("DescribeTopicDynamicConfiguration", topic));
-                    case ALTER_CONFIGS -> {
+                    case "DESCRIBE_CONFIGS" -> checks.add(check("DescribeTopicDynamicConfiguration", topic));
+                    case "ALTER_CONFIGS" -> {
                         checks.add(check("DescribeTopicDynamicConfiguration", topic));
                         checks.add(check("AlterTopicDynamicConfiguration", topic));
                     }
@@ -101,15 +108,15 @@ public final class MskIamActions {
                     }
                 }
             }
-            case GROUP -> {
+            case "GROUP" -> {
                 String group = arn("group", name);
                 switch (operation) {
-                    case DESCRIBE -> checks.add(check("DescribeGroup", group));
-                    case READ -> {
+                    case "DESCRIBE" -> checks.add(check("DescribeGroup", group));
+                    case "READ" -> {
                         checks.add(check("DescribeGroup", group));
                         checks.add(check("AlterGroup", group));
                     }
-                    case DELETE -> {
+                    case "DELETE" -> {
                         checks.add(check("DescribeGroup", group));
                         checks.add(check("DeleteGroup", group));
                     }
@@ -118,11 +125,11 @@ public final class MskIamActions {
                     }
                 }
             }
-            case TRANSACTIONAL_ID -> {
+            case "TRANSACTIONAL_ID" -> {
                 String id = arn("transactional-id", name);
                 switch (operation) {
-                    case DESCRIBE -> checks.add(check("DescribeTransactionalId", id));
-                    case WRITE -> {
+                    case "DESCRIBE" -> checks.add(check("DescribeTransactionalId", id));
+                    case "WRITE" -> {
                         checks.add(check("DescribeTransactionalId", id));
                         checks.add(check("AlterTransactionalId", id));
                     }

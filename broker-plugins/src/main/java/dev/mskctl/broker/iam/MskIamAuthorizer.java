@@ -110,7 +110,8 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
         for (Action action : actions) {
             ResourceType type = action.resourcePattern().resourceType();
             String name = action.resourcePattern().name();
-            Optional<List<MskIamActions.Check>> checks = iam.actions().checks(action.operation(), type, name);
+            Optional<List<MskIamActions.Check>> checks =
+                    iam.actions().checks(action.operation().name(), type.name(), name);
             PolicyDecision decision = checks.isPresent()
                     ? iam.decide(principal, checks.get())
                     : new PolicyDecision(PolicyDecision.Effect.IMPLICIT_DENY,

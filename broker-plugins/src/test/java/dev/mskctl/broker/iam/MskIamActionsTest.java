@@ -62,7 +62,7 @@ class MskIamActionsTest {
     @ParameterizedTest
     @MethodSource("mapping")
     void kafkaChecksMapToMskActionsWithConnectFirst(AclOperation op, ResourceType type, String name, List<String> want) {
-        List<String> got = ACTIONS.checks(op, type, name).orElseThrow().stream()
+        List<String> got = ACTIONS.checks(op.name(), type.name(), name).orElseThrow().stream()
                 .map(c -> c.action().substring(MskIamActions.PREFIX.length()) + "@" + c.resourceArn()).toList();
         assertEquals("Connect@" + CLUSTER, got.get(0));
         assertEquals(want, got.subList(1, got.size()));
@@ -70,10 +70,10 @@ class MskIamActionsTest {
 
     @Test
     void operationsMskIamDoesNotGrantHaveNoMapping() {
-        assertTrue(ACTIONS.checks(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, "kafka-cluster").isEmpty());
-        assertTrue(ACTIONS.checks(AclOperation.DESCRIBE, ResourceType.DELEGATION_TOKEN, "t").isEmpty());
-        assertTrue(ACTIONS.checks(AclOperation.ALTER, ResourceType.GROUP, "g").isEmpty());
-        assertTrue(ACTIONS.checks(AclOperation.DESCRIBE, ResourceType.USER, "u").isEmpty());
+        assertTrue(ACTIONS.checks(AclOperation.CLUSTER_ACTION.name(), ResourceType.CLUSTER.name(), "kafka-cluster").isEmpty());
+        assertTrue(ACTIONS.checks(AclOperation.DESCRIBE.name(), ResourceType.DELEGATION_TOKEN.name(), "t").isEmpty());
+        assertTrue(ACTIONS.checks(AclOperation.ALTER.name(), ResourceType.GROUP.name(), "g").isEmpty());
+        assertTrue(ACTIONS.checks(AclOperation.DESCRIBE.name(), ResourceType.USER.name(), "u").isEmpty());
     }
 
     @Test
