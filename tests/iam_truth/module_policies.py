@@ -122,28 +122,34 @@ def _policy_document(evaluator: Evaluator, block: Block) -> dict[str, Any]:
 def module_policies(module_dir: Path, repo: Path) -> list[ModulePolicy]:
     """Each policy document of each resource that exists in each test variant of the module."""
     module = Module.load(module_dir)
-    found: list[ModulePolicy] = []
-    for variant in tofu_test_variants(module_dir):
-        overrides = dict(variant.overrides)
-        evaluator = Evaluator(module, variant.variables, overrides)
-        documents: list[tuple[Resource, dict[str, Any]]] = []
-        for data in module.data:
-            if data.type == "aws_iam_policy_document":
-                document = _policy_document(evaluator, data.block)
-                overrides[data.address] = {"json": json.dumps(document)}  # what .json references see
-                documents.append((data, document))
-        for resource in module.resources:
-            attribute = POLICY_ATTRIBUTE.get(resource.type)
-            if attribute is None or attribute not in resource.block.attributes or _count(evaluator, resource) == 0:
-                continue
-            value = evaluator.value(resource.block.attributes[attribute].expr)
-            documents.append((resource, json.loads(value) if isinstance(value, str) else value))
-        for source, document in documents:
-            found.append(ModulePolicy(
-                module=module_dir.name, address=source.address,
-                location=f"{source.file.relative_to(repo)}:{source.block.line}", variant=variant,
-                document=document, resource_policy=source.type in RESOURCE_POLICIES, evaluator=evaluator))
-    return found
+    return [policy for variant in tofu_test_variants(module_dir) for policy in policies_of(module, variant, repo)]
+
+
+def policies_of(module: Module, variant: Variant, repo: Path) -> list[ModulePolicy]:
+    """The policy documents a module writes with one set of inputs."""
+    assert module.directory is not None
+    overrides = dict(variant.overrides)
+    evaluator = Evaluator(module, variant.variables, overrides)
+    documents: list[tuple[Resource, dict[str, Any]]] = []
+    for data in module.data:
+        if data.type == "aws_iam_policy_document":
+            document = _policy_document(evaluator, data.block)
+            overrides[data.address] = {"json": json.dumps(document)}  # what .json references see
+            documents.append((data, document))
+    for resource in module.resources:
+        attribute = POLICY_ATTRIBUTE.get(resource.type)
+        if attribute is None or attribute not in resource.block.attributes or _count(evaluator, resource) == 0:
+            continue
+        value = evaluator.value(resource.block.attributes[attribute].expr)
+        documents.append((resource, json.loads(value) if isinstance(value, str) else value))
+    return [ModulePolicy(module=module.directory.name, address=source.address,
+                         location=f"{_shown(source.file, repo)}:{source.block.line}", variant=variant,
+                         document=document, resource_policy=source.type in RESOURCE_POLICIES, evaluator=evaluator)
+            for source, document in documents]
+
+
+def _shown(path: Path, repo: Path) -> str:
+    return str(path.relative_to(repo)) if path.is_relative_to(repo) else str(path)
 
 
 def grants_kafka_cluster(document: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,11 @@ import pytest
 from mskctl.access.desired import desired_state
 from mskctl.access.loader import load
 from mskctl.access.spec import Principal
+from mskctl.access.terraform_export import export_terraform, identifier, unique_identifiers
 from tests.iam_truth import kafka_flows as kf
+from tests.iam_truth.hcl_eval import Module
 from tests.iam_truth.kafka_flows import Flow, KafkaRequest
-from tests.iam_truth.module_policies import ModulePolicy, grants_kafka_cluster, module_policies
+from tests.iam_truth.module_policies import ModulePolicy, Variant, grants_kafka_cluster, module_policies, policies_of
 from tests.iam_truth.msk_iam_model import Authorization, Case, Decision, compile_model, decide
 
 REPO = Path(__file__).resolve().parents[2]
@@ -168,10 +171,32 @@ def access_identities(spec_file: Path) -> list[Identity]:
     loaded = load([spec_file])
     desired = desired_state(loaded.spec, None, SPEC_CLUSTER_ARN)
     topics = list(loaded.spec.topics)
-    return [Identity(f"{loaded.sources.locate(('principals', key))} principal {key} (mskctl access, "
-                     f"{spec_file.relative_to(REPO)})", grant.principal_arn, SPEC_CLUSTER_ARN, [grant.document], None,
+    return [Identity(f"{loaded.sources.locate(('principals', key)).removeprefix(f'{REPO}/')} principal {key} "
+                     "(mskctl access)", grant.principal_arn, SPEC_CLUSTER_ARN, [grant.document], None,
                      _intent_flows(loaded.spec.principals[key], topics))
             for key, grant in sorted(desired.iam.items())]
+
+
+def export_identities(spec_file: Path) -> list[Identity]:
+    """The same principals through `mskctl access export --terraform`: the .tf it writes, rendered."""
+    loaded = load([spec_file])
+    desired = desired_state(loaded.spec, None, SPEC_CLUSTER_ARN)
+    resource_of = {f"aws_iam_policy.{ident}": key for key, ident in
+                   unique_identifiers({key: identifier(key) for key in desired.iam}).items()}
+    with tempfile.TemporaryDirectory(prefix="iam-truth-export-") as out:
+        export_terraform(desired, Path(out), cluster_arn_known=True, cluster_arn=SPEC_CLUSTER_ARN,
+                         scram_module_source="../scram_secrets")
+        policies = policies_of(Module.load(Path(out)), Variant("mskctl access export --terraform",
+                                                               {"cluster_arn": SPEC_CLUSTER_ARN}, {}), REPO)
+    identities = []
+    for policy in policies:
+        key = resource_of[policy.address]
+        identities.append(Identity(f"iam.tf {policy.address} of `mskctl access export --terraform` for principal "
+                                   f"{key} ({spec_file.relative_to(REPO)})", desired.iam[key].principal_arn,
+                                   SPEC_CLUSTER_ARN, [policy.document], None,
+                                   _intent_flows(loaded.spec.principals[key], list(loaded.spec.topics))))
+    assert sorted(resource_of.values()) == sorted(resource_of[p.address] for p in policies), "a policy is missing"
+    return identities
 
 
 # ---- judging ----------------------------------------------------------------------------------------
@@ -186,13 +211,16 @@ def iam_specs() -> list[Path]:
     return [f for f in SPECS if any(p.iam for p in load([f]).spec.principals.values())]
 
 
-SOURCES = [*(f"module:{d.name}" for d in kafka_modules()), *(f"spec:{f.name}" for f in iam_specs())]
+SOURCES = [*(f"module:{d.name}" for d in kafka_modules()),
+           *(f"{kind}:{f.name}" for f in iam_specs() for kind in ("spec", "export"))]
 
 
 def identities_of(source: str) -> list[Identity]:
     kind, name = source.split(":", 1)
-    return terraform_identities(MODULES / name) if kind == "module" else access_identities(REPO / "examples" /
-                                                                                           "access" / name)
+    if kind == "module":
+        return terraform_identities(MODULES / name)
+    spec = REPO / "examples" / "access" / name
+    return access_identities(spec) if kind == "spec" else export_identities(spec)
 
 
 def _refusal(request: KafkaRequest, decisions: dict[Authorization, Decision]) -> str | None:
@@ -249,7 +277,7 @@ def judged(model_classpath: str) -> dict[str, tuple[list[Identity], dict[str, di
 def test_every_policy_the_project_writes_is_checked() -> None:
     # kafka_client, msk_connect, msk_replicator and the cluster policy at least; a new one joins by itself.
     assert {"module:kafka_client", "module:msk_connect", "module:msk_replicator", "module:msk_cluster",
-            "spec:platform.yaml"} <= set(SOURCES)
+            "spec:platform.yaml", "export:platform.yaml"} <= set(SOURCES)
 
 
 @pytest.mark.parametrize("source", SOURCES)
