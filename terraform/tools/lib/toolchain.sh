@@ -14,7 +14,7 @@
 TOOLS_DIR="${TOOLS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 REPO_ROOT="${REPO_ROOT:-$(cd "$TOOLS_DIR/../.." && pwd)}"
 
-TOFU_VERSION="${TOFU_VERSION:-1.10.6}"
+TOFU_VERSION="${TOFU_VERSION:-1.12.6}"
 AWS_PROVIDER_VERSION="6.69.1"          # the hashicorp/aws release cdktn-provider-aws 25.8.1 is generated from
 CDKTN_VERSION="25.8.1"
 CDKTN_WHEEL="cdktn_provider_aws-${CDKTN_VERSION}-py3-none-any.whl"
