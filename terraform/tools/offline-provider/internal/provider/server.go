@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 	"sync"
 
@@ -24,13 +25,15 @@ type Server struct {
 
 	mu     sync.Mutex
 	region string
+
+	offlineApply bool // MSKCTL_OFFLINE_APPLY=1
 }
 
 var _ tfprotov5.ProviderServer = (*Server)(nil)
 
 // NewServer serves the given schema.
 func NewServer(s *Schema) *Server {
-	return &Server{schema: s, region: defaultRegion}
+	return &Server{schema: s, region: defaultRegion, offlineApply: os.Getenv(OfflineApplyEnv) == "1"}
 }
 
 func errDiag(summary, detail string) []*tfprotov5.Diagnostic {
@@ -152,11 +155,24 @@ func (s *Server) resource(name string) (*TypeSchema, []*tfprotov5.Diagnostic) {
 	return s.lookup(KindResource, name)
 }
 
-// ValidateResourceTypeConfig: OpenTofu has already checked the configuration against the
-// schema; the provider's own value validators are not known offline.
+// validate checks a configuration the way the real provider does before its own value
+// validators (which are not known offline): OpenTofu has already checked it against the schema,
+// but lets values for computed-only attributes through; the provider refuses them.
+func (s *Server) validate(kind Kind, typeName string, config *tfprotov5.DynamicValue) []*tfprotov5.Diagnostic {
+	ts, diags := s.lookup(kind, typeName)
+	if diags != nil || config == nil {
+		return diags
+	}
+	cfg, err := config.Unmarshal(ts.Block.Type)
+	if err != nil {
+		return errDiag("Cannot decode the configuration", err.Error())
+	}
+	return validateConfig(kind, ts.Block, cfg)
+}
+
+// ValidateResourceTypeConfig refuses values for computed-only attributes.
 func (s *Server) ValidateResourceTypeConfig(_ context.Context, req *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
-	_, diags := s.resource(req.TypeName)
-	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: diags}, nil
+	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: s.validate(KindResource, req.TypeName, req.Config)}, nil
 }
 
 // UpgradeResourceState decodes stored state with the current schema.
@@ -205,6 +221,10 @@ func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov5.PlanResour
 		return &tfprotov5.PlanResourceChangeResponse{PlannedState: req.ProposedNewState, PlannedPrivate: req.PriorPrivate}, nil
 	}
 	planned, err := walkComputed(ts.Block, proposed, "", unknownComputed)
+	if err == nil {
+		// write-only values (secret_string_wo, password_wo...) are sent to the provider, never planned
+		planned, err = nullWriteOnly(ts.Block, planned)
+	}
 	if err != nil {
 		return &tfprotov5.PlanResourceChangeResponse{Diagnostics: errDiag("Cannot plan", err.Error())}, nil
 	}
@@ -215,11 +235,47 @@ func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov5.PlanResour
 	return &tfprotov5.PlanResourceChangeResponse{PlannedState: &dv, PlannedPrivate: req.PriorPrivate}, nil
 }
 
-// ApplyResourceChange refuses: this provider has no AWS client.
+// OfflineApplyEnv names the environment variable that lets ApplyResourceChange write a
+// placeholder state instead of refusing (iac-check's secrets-in-state check: real OpenTofu writes
+// the state file, nothing is created anywhere).
+const OfflineApplyEnv = "MSKCTL_OFFLINE_APPLY"
+
+// ApplyResourceChange refuses (this provider has no AWS client), unless MSKCTL_OFFLINE_APPLY=1:
+// then the new state is the planned one with placeholders for what was unknown and null
+// write-only attributes, as the real provider returns them.
 func (s *Server) ApplyResourceChange(_ context.Context, req *tfprotov5.ApplyResourceChangeRequest) (*tfprotov5.ApplyResourceChangeResponse, error) {
+	if s.offlineApply {
+		return s.applyOffline(req)
+	}
 	return &tfprotov5.ApplyResourceChangeResponse{Diagnostics: errDiag(ApplyRefused,
 		fmt.Sprintf("%s is served by the offline AWS provider (terraform/tools/offline-provider), which only knows the schema. "+
 			"Use it for init, validate, plan and test (with mock_provider); apply with the real hashicorp/aws provider.", req.TypeName))}, nil
+}
+
+func (s *Server) applyOffline(req *tfprotov5.ApplyResourceChangeRequest) (*tfprotov5.ApplyResourceChangeResponse, error) {
+	ts, diags := s.resource(req.TypeName)
+	if diags != nil {
+		return &tfprotov5.ApplyResourceChangeResponse{Diagnostics: diags}, nil
+	}
+	planned, err := req.PlannedState.Unmarshal(ts.Block.Type)
+	if err != nil {
+		return &tfprotov5.ApplyResourceChangeResponse{Diagnostics: errDiag("Cannot decode the planned state", err.Error())}, nil
+	}
+	if planned.IsNull() { // destroy
+		return &tfprotov5.ApplyResourceChangeResponse{NewState: req.PlannedState, Private: req.PlannedPrivate}, nil
+	}
+	newState, err := knownComputed(ts.Block, planned, placeholders{typeName: req.TypeName, region: s.currentRegion()})
+	if err == nil {
+		newState, err = nullWriteOnly(ts.Block, newState)
+	}
+	if err != nil {
+		return &tfprotov5.ApplyResourceChangeResponse{Diagnostics: errDiag("Cannot apply offline", err.Error())}, nil
+	}
+	dv, err := tfprotov5.NewDynamicValue(ts.Block.Type, newState)
+	if err != nil {
+		return &tfprotov5.ApplyResourceChangeResponse{Diagnostics: errDiag("Cannot encode the new state", err.Error())}, nil
+	}
+	return &tfprotov5.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate}, nil
 }
 
 // ImportResourceState refuses like apply.
@@ -245,10 +301,10 @@ func (s *Server) GenerateResourceConfig(_ context.Context, _ *tfprotov5.Generate
 
 // --- data sources
 
-// ValidateDataSourceConfig: schema checks only (done by OpenTofu).
+// ValidateDataSourceConfig refuses values for computed-only attributes (the SDK validates data
+// sources like resources).
 func (s *Server) ValidateDataSourceConfig(_ context.Context, req *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
-	_, diags := s.lookup(KindDataSource, req.TypeName)
-	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: diags}, nil
+	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: s.validate(KindDataSource, req.TypeName, req.Config)}, nil
 }
 
 // ReadDataSource returns the configuration with placeholders in the computed attributes
@@ -391,10 +447,9 @@ func regionCode(region string) string {
 
 // --- ephemeral resources
 
-// ValidateEphemeralResourceConfig: schema checks only.
+// ValidateEphemeralResourceConfig refuses values for read-only attributes (as the framework does).
 func (s *Server) ValidateEphemeralResourceConfig(_ context.Context, req *tfprotov5.ValidateEphemeralResourceConfigRequest) (*tfprotov5.ValidateEphemeralResourceConfigResponse, error) {
-	_, diags := s.lookup(KindEphemeral, req.TypeName)
-	return &tfprotov5.ValidateEphemeralResourceConfigResponse{Diagnostics: diags}, nil
+	return &tfprotov5.ValidateEphemeralResourceConfigResponse{Diagnostics: s.validate(KindEphemeral, req.TypeName, req.Config)}, nil
 }
 
 // OpenEphemeralResource returns placeholders, like a data source.

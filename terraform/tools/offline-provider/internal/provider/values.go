@@ -15,6 +15,21 @@ type computedFunc func(path string, a *Attribute) (tftypes.Value, bool)
 // walkComputed returns v with f applied to every computed attribute that is null, in v's own
 // block and, recursively, in every element of its nested blocks.
 func walkComputed(b *Block, v tftypes.Value, path string, f computedFunc) (tftypes.Value, error) {
+	return walkAttributes(b, v, path, func(p string, a *Attribute, cur tftypes.Value) (tftypes.Value, bool) {
+		if !a.Computed || !cur.IsNull() {
+			return cur, false
+		}
+		return f(p, a)
+	})
+}
+
+// attributeFunc returns the value to put in an attribute whose current value is cur, and whether
+// to replace it at all.
+type attributeFunc func(path string, a *Attribute, cur tftypes.Value) (tftypes.Value, bool)
+
+// walkAttributes returns v with f applied to every attribute, in v's own block and,
+// recursively, in every element of its nested blocks (missing attributes are null).
+func walkAttributes(b *Block, v tftypes.Value, path string, f attributeFunc) (tftypes.Value, error) {
 	if v.IsNull() || !v.IsKnown() {
 		return v, nil
 	}
@@ -32,10 +47,8 @@ func walkComputed(b *Block, v tftypes.Value, path string, f computedFunc) (tftyp
 			cur = tftypes.NewValue(a.Type, nil)
 			out[name] = cur
 		}
-		if a.Computed && cur.IsNull() {
-			if nv, replace := f(path+name, a); replace {
-				out[name] = nv
-			}
+		if nv, replace := f(path+name, a, cur); replace {
+			out[name] = nv
 		}
 	}
 	for name, nb := range b.BlockTypes {
@@ -46,7 +59,7 @@ func walkComputed(b *Block, v tftypes.Value, path string, f computedFunc) (tftyp
 		prefix := path + name + "."
 		switch nb.Nesting {
 		case "single", "group":
-			nv, err := walkComputed(nb.Block, cur, prefix, f)
+			nv, err := walkAttributes(nb.Block, cur, prefix, f)
 			if err != nil {
 				return v, err
 			}
@@ -58,7 +71,7 @@ func walkComputed(b *Block, v tftypes.Value, path string, f computedFunc) (tftyp
 			}
 			changed := make([]tftypes.Value, len(elems))
 			for i, e := range elems {
-				nv, err := walkComputed(nb.Block, e, prefix, f)
+				nv, err := walkAttributes(nb.Block, e, prefix, f)
 				if err != nil {
 					return v, err
 				}
@@ -72,7 +85,7 @@ func walkComputed(b *Block, v tftypes.Value, path string, f computedFunc) (tftyp
 			}
 			changed := make(map[string]tftypes.Value, len(elems))
 			for k, e := range elems {
-				nv, err := walkComputed(nb.Block, e, prefix, f)
+				nv, err := walkAttributes(nb.Block, e, prefix, f)
 				if err != nil {
 					return v, err
 				}
