@@ -143,11 +143,16 @@ resource "aws_secretsmanager_secret" "api_keys" {
   recovery_window_in_days = var.secret_recovery_window_in_days
 }
 
+# The value goes through the write-only secret_string_wo, so this resource keeps no copy of the
+# API secret in the plan or the state (confluent_api_key itself still holds it: see the README).
+# Write-only values are not diffed; the version follows the API key's id, so a new key (rotation:
+# replace confluent_api_key) writes a new value, and nothing else does.
 resource "aws_secretsmanager_secret_version" "api_keys" {
   for_each = local.api_keys
 
-  secret_id = aws_secretsmanager_secret.api_keys[each.key].id
-  secret_string = jsonencode({
+  secret_id                = aws_secretsmanager_secret.api_keys[each.key].id
+  secret_string_wo_version = parseint(substr(sha256(each.value.key.id), 0, 8), 16) + 1
+  secret_string_wo = jsonencode({
     api_key            = each.value.key.id
     api_secret         = each.value.key.secret
     cluster_id         = each.value.cluster.id

@@ -1,13 +1,15 @@
 variable "confluent_cloud_api_key" {
-  description = "Confluent Cloud API key (Cloud resource management) of an OrganizationAdmin service account."
+  description = "Confluent Cloud API key (Cloud resource management) of an OrganizationAdmin service account. Ephemeral: never saved in a plan file or the state (pass it to plan and to apply)."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "confluent_cloud_api_secret" {
-  description = "Secret of confluent_cloud_api_key."
+  description = "Secret of confluent_cloud_api_key. Ephemeral: never saved in a plan file or the state (pass it to plan and to apply)."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "region" {

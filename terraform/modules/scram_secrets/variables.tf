@@ -67,6 +67,17 @@ variable "password_length" {
   }
 }
 
+variable "password_version" {
+  description = "Version of the generated passwords (secret_string_wo_version). Passwords are write-only: raise it to have the next apply generate and store a new password for every user."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
+    error_message = "password_version must be a whole number, at least 1."
+  }
+}
+
 variable "recovery_window_in_days" {
   description = "Days Secrets Manager keeps a deleted secret recoverable (0 deletes immediately; 7-30 otherwise)."
   type        = number

@@ -16,11 +16,6 @@ mock_provider "aws" {
       reverse_dns_prefix = "com.amazonaws"
     }
   }
-  mock_data "aws_secretsmanager_random_password" {
-    defaults = {
-      random_password = "Mock0Password0Not0Real0000000000"
-    }
-  }
 }
 
 override_resource {
@@ -63,21 +58,54 @@ run "secrets_are_named_for_msk_and_encrypted_with_the_cmk" {
   }
 }
 
-run "values_have_the_msk_shape" {
+run "passwords_are_write_only_never_planned" {
   command = plan
 
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_version.this["alice"].secret_string).username == "alice"
-    error_message = "The secret value carries the user name."
+    condition     = alltrue([for v in aws_secretsmanager_secret_version.this : v.secret_string == null && v.secret_binary == null])
+    error_message = "No password in secret_string: the value goes through the write-only secret_string_wo."
   }
   assert {
-    condition     = length(jsondecode(aws_secretsmanager_secret_version.this["alice"].secret_string).password) == 32
-    error_message = "The secret value carries the generated password."
+    condition     = alltrue([for v in aws_secretsmanager_secret_version.this : v.secret_string_wo == null && v.secret_string_wo_version == 1])
+    error_message = "secret_string_wo is planned as null (write-only), written at version 1."
   }
   assert {
-    condition     = data.aws_secretsmanager_random_password.this["alice"].password_length == 32 && data.aws_secretsmanager_random_password.this["alice"].exclude_punctuation
-    error_message = "Passwords are 32 letters and digits by default."
+    condition     = aws_secretsmanager_secret_version.this["alice"].secret_id == aws_secretsmanager_secret.this["alice"].id
+    error_message = "Each user's value goes to its own secret."
   }
+}
+
+run "no_password_in_state_after_apply" {
+  # apply with the mocked provider: the state OpenTofu keeps holds no password either
+  command = apply
+
+  assert {
+    condition     = alltrue([for v in aws_secretsmanager_secret_version.this : v.secret_string == null && v.secret_string_wo == null])
+    error_message = "The applied secret versions hold no password."
+  }
+}
+
+run "password_version_rewrites_the_passwords" {
+  command = plan
+
+  variables {
+    password_version = 2
+  }
+
+  assert {
+    condition     = alltrue([for v in aws_secretsmanager_secret_version.this : v.secret_string_wo_version == 2])
+    error_message = "Raising password_version makes the next apply store new passwords."
+  }
+}
+
+run "fractional_password_version_is_refused" {
+  command = plan
+
+  variables {
+    password_version = 1.5
+  }
+
+  expect_failures = [var.password_version]
 }
 
 run "one_non_exclusive_association_per_secret" {
@@ -93,7 +121,7 @@ run "passwords_are_not_outputs" {
   command = plan
 
   assert {
-    condition     = !anytrue([for k, v in output.secret_names : strcontains(v, "Mock0Password")]) && output.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    condition     = output.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
     error_message = "Outputs expose names, ARNs and the key, never passwords."
   }
 }
