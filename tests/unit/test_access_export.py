@@ -15,7 +15,7 @@ from mskctl.access.desired import Desired, desired_state
 from mskctl.access.loader import load, load_text
 from mskctl.access.permissions import ClusterArn
 from mskctl.access.terraform_export import MARKER, export_terraform, identifier, quote, unique_identifiers
-from mskctl.errors import UsageError
+from mskctl.errors import ExitCode, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "access"
@@ -266,5 +266,5 @@ def test_cli_without_cluster_arn_warns_and_refuses_foreign_files(tmp_path):
     assert scram["module"][0]["scram_secrets"]["source"] == "git::https://example.com/scram.git"
     (tmp_path / "main.tf").write_text("")
     out = run_cli("-f", str(EXAMPLES / "seed-002.yaml"), "--terraform", str(tmp_path))
-    assert out.returncode == 2 and "main.tf" in out.stderr and "--force" in out.stderr
+    assert out.returncode == ExitCode.USAGE and "main.tf" in out.stderr and "--force" in out.stderr
     assert run_cli("-f", str(EXAMPLES / "seed-002.yaml"), "--terraform", str(tmp_path), "--force").returncode == 0

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mskctl.access.desired import desired_state
 from mskctl.access.loader import SpecError, load, load_text
 from mskctl.access.spec import json_schema
-from mskctl.errors import MskctlError, UsageError
+from mskctl.errors import ExitCode, MskctlError, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
@@ -160,7 +160,7 @@ def test_any_document_gives_a_spec_or_a_clear_error(document):
         loaded = load_text(yaml.safe_dump(document), "fuzz.yaml")
         desired_state(loaded.spec, None, ARN)
     except MskctlError as exc:
-        assert exc.message and exc.exit_code == 2
+        assert exc.message and exc.exit_code == ExitCode.DATA
 
 
 @settings(max_examples=200, deadline=None)
@@ -169,4 +169,4 @@ def test_any_text_gives_a_spec_or_a_clear_error(text):
     try:
         load_text(text, "fuzz.yaml")
     except MskctlError as exc:
-        assert exc.exit_code == 2 and "fuzz.yaml" in exc.message
+        assert exc.exit_code == ExitCode.DATA and "fuzz.yaml" in exc.message

@@ -21,6 +21,7 @@ from mskctl.audit.aws.kms import KeyFacts
 from mskctl.audit.model import Layer, LayerResult, Location
 from mskctl.audit.properties import msk_defaults
 from mskctl.audit.versions import end_of_support, unsupported_since
+from mskctl.errors import ExitCode
 
 ARN = "arn:aws:kafka:eu-west-1:111122223333:cluster/prod/abc-1"
 HARDENED = {
@@ -243,7 +244,7 @@ def test_required_calls_name_the_missing_permission_and_optional_ones_leave_a_no
 
     with pytest.raises(AwsPermissionMissing) as error:
         calls.required("kafka:ListClustersV2", denied)
-    assert error.value.exit_code == 2 and "kafka:ListClustersV2" in error.value.message
+    assert error.value.exit_code == ExitCode.PERMISSION and "kafka:ListClustersV2" in error.value.message
     assert "Grant kafka:ListClustersV2" in (error.value.hint or "")
     assert calls.optional("iam", "iam:GetAccountAuthorizationDetails", denied) is None
     assert result.scanned == ["iam: not checked (AccessDenied on iam:GetAccountAuthorizationDetails)"]

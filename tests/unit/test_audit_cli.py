@@ -12,6 +12,7 @@ import pytest
 
 from mskctl.audit.render import rules_markdown
 from mskctl.audit.rules import RULES
+from mskctl.errors import ExitCode
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "audit" / "terraform"
@@ -84,10 +85,10 @@ def test_a_baseline_suppresses_and_write_baseline_round_trips(tmp_path):
     (["--output", "xml"], "Invalid value for '--output'"),
     (["--fail-on", "severe"], "Invalid value for '--fail-on'"),
 ])
-def test_usage_and_input_errors_exit_2_with_a_message(args, message):
+def test_usage_errors_exit_64_never_1_which_means_findings(args, message):
     out = run(*args)
     clean(out)
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.USAGE
     assert message in out.stderr
 
 
@@ -96,14 +97,14 @@ def test_a_malformed_baseline_names_its_line(tmp_path):
     bad.write_text("version: 1\naccepted:\n  - rule: public-access\n    reason: r\n")
     out = run("--terraform", str(FIXTURES / "secure"), "--baseline", str(bad))
     clean(out)
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.DATA
     assert f"{bad}:3: accepted.0.expires" in out.stderr
 
 
-def test_an_unreachable_live_cluster_is_exit_2_not_a_traceback(tmp_path):
+def test_a_missing_ca_bundle_for_the_live_layer_is_a_configuration_error_not_a_traceback(tmp_path):
     out = run("--live", "--bootstrap-servers", "127.0.0.1:1", "--auth", "tls", "--ca-bundle", str(tmp_path / "none"))
     clean(out)
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.CONFIG and "CA bundle" in out.stderr
 
 
 def test_rules_json_lists_every_rule():
@@ -143,6 +144,6 @@ def test_the_aws_layer_needs_a_region_and_credentials_not_brokers(tmp_path):
                                     env=base | {"AWS_REGION": "eu-west-1"})
     for out in (no_region, no_credentials):
         clean(out)
-        assert out.returncode == 2 and "bootstrap" not in out.stderr
+        assert out.returncode == ExitCode.CONFIG and "bootstrap" not in out.stderr
     assert "No AWS region" in no_region.stderr
     assert "kafka:ListClustersV2" in no_credentials.stderr and "credentials" in no_credentials.stderr

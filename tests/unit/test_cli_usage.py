@@ -1,4 +1,4 @@
-"""Usage mistakes get click's usage message and exit code 2, never an 'internal error'."""
+"""Usage mistakes get click's usage message and exit code 64 (2 is `plan`'s "changes"), never an 'internal error'."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+
+from mskctl.errors import ExitCode
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -22,7 +24,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 )
 def test_bad_flags_are_usage_errors(args, expected):
     out = run(*args)
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.USAGE
     assert expected in out.stderr
     assert "internal error" not in out.stderr and "Traceback" not in out.stderr
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mskctl.errors import ExitCode
 from mskctl.protect import json_schema
 from tests.unit.test_protect_helpers import ADMIN, REGION, Aws, aws_fixture, moto_endpoint_fixture  # noqa: F401
 
@@ -67,14 +68,15 @@ def test_check_against_kms_reports_fields_header_and_kms_calls(aws, tmp_path):
 def test_check_of_a_topic_without_a_rule_is_refused():
     out = run("protect", "check", str(EXAMPLE / "orders-policy.yaml"), str(EXAMPLE / "sample-order.json"),
               "--topic", "payments", "--offline")
-    assert out.returncode == 2 and "no rule for topic 'payments'" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == ExitCode.USAGE and "no rule for topic 'payments'" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_invalid_policy_names_file_and_line_without_traceback(tmp_path):
     policy = tmp_path / "bad.yaml"
     policy.write_text("version: 1\ntopics:\n  - topic: t\n    fields:\n      - {path: email, action: encrypt}\n")
     out = run("protect", "check", str(policy), str(EXAMPLE / "sample-order.json"), "--offline")
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.DATA
     assert f"{policy}:5: topics.0.fields.0.path: 'email' is not a JSON path" in out.stderr
     assert "hint:" in out.stderr and "Traceback" not in out.stderr
 
@@ -89,7 +91,7 @@ def test_init_creates_the_subject_table_once_and_checks_key_kinds(aws, tmp_path)
     assert json.loads(again.stdout)["created"] is False
     policy.write_text(policy.read_text().replace(f"hmac: {aws.hmac}", f"hmac: {aws.cmk}"))
     wrong = run("protect", "init", str(policy), endpoint=aws.endpoint)
-    assert wrong.returncode == 2 and "needs GENERATE_VERIFY_MAC" in wrong.stderr
+    assert wrong.returncode == ExitCode.USAGE and "needs GENERATE_VERIFY_MAC" in wrong.stderr
 
 
 def test_forget_deletes_the_key_once(aws, tmp_path):
@@ -109,7 +111,7 @@ def test_forget_needs_a_policy_with_subjects(tmp_path):
     policy = tmp_path / "p.yaml"
     policy.write_text("keys: {kms: alias/k}\ntopics:\n  - {topic: t, fields: [{path: $.a, action: encrypt}]}\n")
     out = run("protect", "forget", "c-1", "--policy", str(policy))
-    assert out.returncode == 2 and "no `subjects:` section" in out.stderr
+    assert out.returncode == ExitCode.USAGE and "no `subjects:` section" in out.stderr
 
 
 @pytest.mark.parametrize("flag", ["--protect", "--unprotect"])
@@ -118,11 +120,11 @@ def test_produce_and_consume_document_their_protection_flags(flag):
     assert flag in out.stdout
 
 
-def test_no_aws_region_is_a_clear_usage_error_not_an_internal_one():
+def test_no_aws_region_is_a_clear_configuration_error_not_an_internal_one():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MSK_"))}
     env |= {"MSKCTL_CONFIG": "/nonexistent/mskctl.toml", "AWS_CONFIG_FILE": "/nonexistent/aws-config"}
     out = subprocess.run([sys.executable, "-m", "mskctl.cli.main", "protect", "check",
                           str(EXAMPLE / "orders-policy.yaml"), str(EXAMPLE / "sample-order.json"), "--topic",
                           "orders"], capture_output=True, text=True, env=env)
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.CONFIG
     assert "No AWS region for kms" in out.stderr and "internal error" not in out.stderr

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from confluent_kafka import KafkaException
+from botocore.exceptions import ClientError
+from botocore.paginate import PageIterator
 from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
@@ -22,7 +22,7 @@ from confluent_kafka.admin import (
 
 from mskctl.access.desired import SECRET_TAG, Desired
 from mskctl.access.permissions import Acl
-from mskctl.errors import MskctlError
+from mskctl.service_errors import translate, translated
 
 CONFIG_BATCH = 500
 AWS_THREADS = 8
@@ -67,31 +67,22 @@ class Live:
 
 
 def aws_call(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return call(*args, **kwargs)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        hint = ("Your AWS identity lacks this permission." if "AccessDenied" in code
-                else "Check the cluster ARN, region and AWS credentials.")
-        raise MskctlError(f"Could not {what}: {code}: {error.get('Message')}", hint=hint) from None
-    except BotoCoreError as exc:
-        raise MskctlError(f"Could not {what}: {exc}",
-                          hint="Check AWS credentials, region and AWS_ENDPOINT_URL.") from None
+    """The call's result; a paginator's pages are read here, so their errors are translated too."""
+    with translated(what):
+        result = call(*args, **kwargs)
+        return list(result) if isinstance(result, PageIterator) else result
+
+
+# What the identity running plan/apply/audit needs when the cluster refuses it.
+ADMIN_GRANT = ("admin rights on the cluster (IAM: kafka-cluster:* on it; SCRAM/mTLS: a super user or ALTER on "
+               "the cluster)")
 
 
 def kafka_call(what: str, call: Callable[[], Any]) -> Any:
     """Run an admin call (or wait for its future) turning Kafka errors into a message and a hint."""
-    try:
+    with translated(what, grant=ADMIN_GRANT):
         result = call()
         return result.result(timeout=60) if hasattr(result, "result") else result
-    except KafkaException as exc:
-        error = exc.args[0]
-        text = error.str() if hasattr(error, "str") else str(error)
-        hint = ("The identity running mskctl may not do this: it needs admin rights on the cluster "
-                "(IAM: kafka-cluster:* on it; SCRAM/mTLS: a super user or ALTER on the cluster)."
-                if "AUTHORIZATION" in str(error) else "Run `mskctl doctor` for the connection.")
-        raise MskctlError(f"Could not {what}: {text}", hint=hint) from None
 
 
 def read_kafka(admin: Any, desired: Desired, live: Live) -> None:
@@ -222,10 +213,6 @@ def read_scram(kafka: Any, secrets: Any, kms: Any, cluster_arn: str, desired: De
             kms.describe_key(KeyId=desired.scram_kms_key)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "NotFoundException":
-                aws_call(f"describe KMS key {desired.scram_kms_key}", _reraise, exc)
+                raise translate(exc, f"describe KMS key {desired.scram_kms_key}") from None
             live.kms_key_exists = False
         live.requests["aws"] += 1
-
-
-def _reraise(exc: Exception) -> None:
-    raise exc

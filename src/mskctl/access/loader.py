@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from mskctl.access.spec import AccessSpec
-from mskctl.errors import UsageError
+from mskctl.errors import InputError, UsageError
 
 Path_ = tuple[str | int, ...]
 MERGED_SECTIONS = ("topics", "principals", "environments")  # keyed maps: files add entries
@@ -41,7 +41,7 @@ class LoadedSpec:
     files: tuple[str, ...]
 
 
-class SpecError(UsageError):
+class SpecError(InputError):
     """Problems in spec files, each with its file:line."""
 
     def __init__(self, problems: list[str], hint: str | None = None) -> None:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mskctl.access.loader import SpecError, parse_yaml
 from mskctl.audit.model import Finding, InlineIgnore, Layer, Location, Suppression
 from mskctl.audit.rules import RULES, rule
-from mskctl.errors import UsageError
+from mskctl.errors import InputError, UsageError
 
 
 class BaselineEntry(BaseModel):
@@ -67,7 +67,7 @@ def load_baseline(path: Path) -> Baseline:
     try:
         data, places = parse_yaml(text, str(path))
     except SpecError as exc:
-        raise UsageError("Invalid baseline:\n  " + "\n  ".join(exc.problems), hint=_BASELINE_HINT) from None
+        raise InputError("Invalid baseline:\n  " + "\n  ".join(exc.problems), hint=_BASELINE_HINT) from None
     try:
         parsed = BaselineFile.model_validate(data if data else {})
     except ValidationError as exc:
@@ -79,7 +79,7 @@ def load_baseline(path: Path) -> Baseline:
             line = places.get(where, (str(path), 0))[1]
             field = ".".join(str(part) for part in error["loc"])
             problems.append(f"{path}:{line}: {field}: {error['msg']}")
-        raise UsageError("Invalid baseline:\n  " + "\n  ".join(problems), hint=_BASELINE_HINT) from None
+        raise InputError("Invalid baseline:\n  " + "\n  ".join(problems), hint=_BASELINE_HINT) from None
     lines = [places.get(("accepted", index), (str(path), 0))[1] for index in range(len(parsed.accepted))]
     return Baseline(parsed.accepted, lines, str(path))
 

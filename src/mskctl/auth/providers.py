@@ -12,8 +12,8 @@ import boto3
 from mskctl.auth import iam
 from mskctl.auth.scram import SecretReader, follow_rotation
 from mskctl.config.resolve import places_looked
-from mskctl.config.settings import AuthMode, Settings
-from mskctl.errors import UsageError
+from mskctl.config.settings import AuthMode, Settings, bootstrap_env_var
+from mskctl.errors import ConfigError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,13 @@ class ClientSettings:
 def client_settings(settings: Settings, mode: AuthMode | None = None, profile: str | None = None) -> ClientSettings:
     mode = mode or settings.chosen_auth()
     if mode is None:
-        raise UsageError("No bootstrap servers found for any auth mode.",
-                         hint="Looked in: " + places_looked(None, profile) + ".")
+        raise UsageError("No bootstrap servers: pass --bootstrap-servers (-b) with --auth, or set one of "
+                         + ", ".join(bootstrap_env_var(m) for m in (AuthMode.iam, AuthMode.scram, AuthMode.tls))
+                         + ".", hint="Looked in: " + places_looked(None, profile) + ".")
     bootstrap = settings.bootstrap_for(mode)
     if not bootstrap:
-        raise UsageError(f"No bootstrap servers for auth mode {mode.value}.",
-                         hint="Looked in: " + places_looked(mode, profile) + ".")
+        raise UsageError(f"No bootstrap servers for auth mode {mode.value}: pass --bootstrap-servers (-b) or set "
+                         f"{bootstrap_env_var(mode)}.", hint="Looked in: " + places_looked(mode, profile) + ".")
     tls = _tls(settings)
     if mode is AuthMode.iam:
         region = settings.region or _fail("IAM needs a region (AWS_REGION, --region or the cluster ARN).")
@@ -71,7 +72,7 @@ def _tls(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {"ssl.endpoint.identification.algorithm": "https"}
     if settings.ca_bundle:
         if not os.path.exists(settings.ca_bundle):
-            raise UsageError(f"CA bundle {settings.ca_bundle} does not exist "
+            raise ConfigError(f"CA bundle {settings.ca_bundle} does not exist "
                              f"(from {settings.sources.get('ca_bundle', 'settings')}).",
                              hint="Point MSK_CA_BUNDLE at a PEM file, or unset it to use the system CAs.")
         config["ssl.ca.location"] = settings.ca_bundle

@@ -13,7 +13,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
-from mskctl.errors import MskctlError
+from mskctl.errors import InputError, MskctlError, PermissionDenied, UsageError
+from mskctl.service_errors import translate
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,15 @@ class ScramCredentials:
     username: str
     password: SecretStr
     secret_id: str | None  # where they came from, for messages (never the password)
+
+
+# What to do when the secret cannot be read, beyond the generic AWS hint.
+_SECRET_HINTS: dict[type[MskctlError], str] = {
+    UsageError: "Check the secret name/ARN (MSK_SCRAM_SECRET_ARN / MSK_SCRAM_SECRET_NAME) "
+    "and the region.",
+    PermissionDenied: "Your identity needs secretsmanager:GetSecretValue on the secret and kms:Decrypt on "
+    "its KMS key (kms:ViaService secretsmanager).",
+}
 
 
 class SecretReader:
@@ -42,27 +52,19 @@ class SecretReader:
             return self._cached
 
     def _read(self) -> ScramCredentials:
-        session = boto3.Session(profile_name=self._aws_profile) if self._aws_profile else boto3.Session()
-        client = session.client("secretsmanager", region_name=self._region)
         try:
+            session = boto3.Session(profile_name=self._aws_profile) if self._aws_profile else boto3.Session()
+            client = session.client("secretsmanager", region_name=self._region)
             raw = client.get_secret_value(SecretId=self.secret_id)["SecretString"]
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            hint = {
-                "ResourceNotFoundException": "Check the secret name/ARN (MSK_SCRAM_SECRET_ARN / "
-                "MSK_SCRAM_SECRET_NAME) and the region.",
-                "AccessDeniedException": "Your identity needs secretsmanager:GetSecretValue on the secret "
-                "and kms:Decrypt on its KMS key (kms:ViaService secretsmanager).",
-            }.get(code, "Check the secret and your permissions.")
-            raise MskctlError(f"Cannot read SCRAM secret {self.secret_id}: {code}.", hint=hint) from None
-        except BotoCoreError as exc:
-            raise MskctlError(f"Cannot read SCRAM secret {self.secret_id}: {exc}",
-                              hint="Check AWS credentials, region and network.") from None
+        except (ClientError, BotoCoreError) as exc:
+            error = translate(exc, f"read SCRAM secret {self.secret_id}")
+            error.hint = _SECRET_HINTS.get(type(error), error.hint)
+            raise error from None
         try:
             value = json.loads(raw)
             return ScramCredentials(value["username"], SecretStr(value["password"]), self.secret_id)
         except (ValueError, KeyError, TypeError):
-            raise MskctlError(
+            raise InputError(
                 f"SCRAM secret {self.secret_id} is not JSON with username and password.",
                 hint='MSK expects {"username": "...", "password": "..."}.',
             ) from None

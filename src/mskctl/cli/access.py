@@ -22,7 +22,7 @@ from mskctl.cli.output import console, err_console, print_json
 from mskctl.clients.connection import Connection
 from mskctl.config.resolve import resolve
 from mskctl.config.settings import AuthMode
-from mskctl.errors import MskctlError, UsageError
+from mskctl.errors import ExitCode, MskctlError, UsageError
 
 app = typer.Typer(help="Access as code: SCRAM rotation, Terraform export, the spec's JSON Schema.",
                   no_args_is_help=True)
@@ -54,8 +54,8 @@ def _plan(files: list[Path], environment: str | None, conn_args: tuple) -> tuple
 
 def plan(
     file: SpecFiles, env: Environment = None, output: Output = "text",
-    detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode",
-                                                    help="Exit 0: no changes, 2: changes, 1: error.")] = False,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0: no changes, 2: changes; errors exit 64 and up (docs/cli.md).")] = False,
     profile: o.Profile = None, auth: o.Auth = None, cluster_arn: o.ClusterArn = None, region: o.Region = None,
     ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None, aws_profile: o.AwsProfile = None,
     role_arn: o.RoleArn = None,
@@ -68,7 +68,7 @@ def plan(
     else:
         print_plan(the_plan, console)
     if detailed_exitcode and the_plan.has_changes:
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.CHANGES)
 
 
 def apply(

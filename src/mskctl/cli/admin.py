@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import ConfigResource, NewTopic, ResourceType
 from rich.table import Table
 
 from mskctl.cli import options as o
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.config.discovery import kafka_client
-from mskctl.errors import MskctlError
+from mskctl.errors import UsageError
+from mskctl.service_errors import translated
 
 topics_app = typer.Typer(help="List, describe, create and delete topics.", no_args_is_help=True)
 cluster_app = typer.Typer(help="The cluster: brokers, controller, listeners, auth modes.", no_args_is_help=True)
 Output = Annotated[str, typer.Option("--output", "-o", help="table or json.")]
-
-
-def _admin_failure(action: str, exc: KafkaException, mode: str) -> MskctlError:
-    error = exc.args[0]
-    text = str(getattr(error, "str", lambda: error)())
-    hint = (f"The principal may not {action}: grant it (IAM: the kafka-cluster action; SCRAM/mTLS: an ACL)."
-            if "AUTHORIZATION" in str(error) else f"Run `mskctl doctor --auth {mode}`.")
-    return MskctlError(f"Could not {action}: {text}", hint=hint)
 
 
 @topics_app.command("list")
@@ -37,10 +29,8 @@ def list_topics(
     """Topics with their partition count and replication factor."""
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
-    try:
+    with translated("list topics", mode=conn.mode.value):
         metadata = conn.admin().list_topics(timeout=15)
-    except KafkaException as exc:
-        raise _admin_failure("list topics", exc, conn.mode.value) from None
     rows = [{"topic": name, "partitions": len(t.partitions),
              "replicationFactor": len(next(iter(t.partitions.values())).replicas) if t.partitions else 0}
             for name, t in sorted(metadata.topics.items()) if internal or not name.startswith("__")]
@@ -64,15 +54,13 @@ def describe_topic(
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
     admin = conn.admin()
-    try:
+    with translated(f"describe topic {topic}", mode=conn.mode.value):
         found = admin.list_topics(topic, timeout=15).topics.get(topic)
         if found is None or found.error is not None:
-            raise MskctlError(f"Topic {topic!r} not found or not visible: {found.error if found else 'missing'}.",
-                              hint="Check the name, and DescribeTopic permission (IAM) or a DESCRIBE ACL.")
+            raise UsageError(f"Topic {topic!r} not found or not visible: {found.error if found else 'missing'}.",
+                             hint="Check the name, and DescribeTopic permission (IAM) or a DESCRIBE ACL.")
         resource = ConfigResource(ResourceType.TOPIC, topic)
         configs = admin.describe_configs([resource])[resource].result(timeout=15)
-    except KafkaException as exc:
-        raise _admin_failure(f"describe topic {topic}", exc, conn.mode.value) from None
     data = {
         "topic": topic,
         "partitions": [{"partition": p.id, "leader": p.leader, "replicas": p.replicas, "isr": p.isrs}
@@ -109,10 +97,8 @@ def create_topic(
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
     new = NewTopic(topic, partitions, replication if replication is not None else -1, config=configs)
-    try:
+    with translated(f"create topic {topic}", mode=conn.mode.value):
         conn.admin().create_topics([new], request_timeout=30)[topic].result()
-    except KafkaException as exc:
-        raise _admin_failure(f"create topic {topic}", exc, conn.mode.value) from None
     err_console.print(f"created {topic} ({partitions} partitions)", highlight=False)
 
 
@@ -128,10 +114,8 @@ def delete_topic(
         raise typer.Abort()
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
-    try:
+    with translated(f"delete topic {topic}", mode=conn.mode.value):
         conn.admin().delete_topics([topic], request_timeout=30)[topic].result()
-    except KafkaException as exc:
-        raise _admin_failure(f"delete topic {topic}", exc, conn.mode.value) from None
     err_console.print(f"deleted {topic}", highlight=False)
 
 
@@ -145,15 +129,14 @@ def describe_cluster(
     """Brokers and controller (Kafka), and state, version and auth modes (MSK API, when the ARN is known)."""
     conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
                         role_arn, allow_plaintext)
-    try:
+    with translated("describe the cluster", mode=conn.mode.value):
         described = conn.admin().describe_cluster(request_timeout=15).result()
-    except KafkaException as exc:
-        raise _admin_failure("describe the cluster", exc, conn.mode.value) from None
     data: dict = {"clusterId": described.cluster_id, "auth": conn.mode.value, "bootstrap": conn.bootstrap,
                   "brokers": sorted((n.id, f"{n.host}:{n.port}") for n in described.nodes),
                   "controller": described.controller.id if described.controller else None}
     if conn.settings.cluster_arn:
-        info = kafka_client(conn.settings).describe_cluster_v2(ClusterArn=conn.settings.cluster_arn)["ClusterInfo"]
+        with translated(f"describe {conn.settings.cluster_arn} (kafka:DescribeClusterV2)"):
+            info = kafka_client(conn.settings).describe_cluster_v2(ClusterArn=conn.settings.cluster_arn)["ClusterInfo"]
         provisioned = info.get("Provisioned", {})
         auth_info = provisioned.get("ClientAuthentication", {})
         modes = [m for m, on in (("iam", auth_info.get("Sasl", {}).get("Iam", {}).get("Enabled")),

@@ -14,7 +14,7 @@ from mskctl.audit.model import LayerResult, Severity
 from mskctl.cli import options as o
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.clients.connection import Connection
-from mskctl.errors import MskctlError, UsageError
+from mskctl.errors import ExitCode, MskctlError, UsageError
 
 
 class AuditOutput(StrEnum):
@@ -23,15 +23,9 @@ class AuditOutput(StrEnum):
     sarif = "sarif"
 
 
-class AuditInputError(MskctlError):
-    """Usage, input and connection problems: exit 2, so CI tells them from findings (exit 1)."""
-
-    exit_code = 2
-
-
 def audit(
     terraform: Annotated[list[Path] | None, typer.Option(
-        "--terraform", "-t", help="Terraform/OpenTofu directory to audit statically (repeatable).")] = None,
+        "--terraform", help="Terraform/OpenTofu directory to audit statically (repeatable).")] = None,
     plan: Annotated[Path | None, typer.Option("--plan", help="`tofu show -json PLAN` output: resolved values.")]
     = None,
     aws: Annotated[bool, typer.Option("--aws", help="Audit the deployed clusters through the AWS API.")] = False,
@@ -59,7 +53,7 @@ def audit(
     region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,
     aws_profile: o.AwsProfile = None, role_arn: o.RoleArn = None,
 ) -> None:
-    """Audit Terraform, the AWS API and the live cluster; exit 0 clean, 1 findings, 2 usage or connection errors.
+    """Audit Terraform, the AWS API and the live cluster; exit 0 clean, 1 findings, 64 and up errors (docs/cli.md).
 
     With no layer flag: the current profile's AWS API and cluster, and ./terraform when it exists.
     """
@@ -68,17 +62,13 @@ def audit(
     if rules:
         print_json(render.rules_json()) if output is not AuditOutput.table else render.print_rules(console)
         return
-    try:
-        if write_baseline is not None:
-            _check_baseline_target(write_baseline, reason, expires)
-        report = _run(terraform or [], plan, aws, live, baseline, (profile, auth, bootstrap, cluster_arn, region,
-                                                                   ca_bundle, scram_secret, aws_profile, role_arn))
-        if write_baseline is not None:
-            _write_baseline(write_baseline, report, reason, expires)
-    except MskctlError as exc:
-        if exc.exit_code == AuditInputError.exit_code:
-            raise
-        raise AuditInputError(exc.message, exc.hint) from None
+    # Errors keep their own codes (64 and up): none can be read as findings (1) by CI.
+    if write_baseline is not None:
+        _check_baseline_target(write_baseline, reason, expires)
+    report = _run(terraform or [], plan, aws, live, baseline, (profile, auth, bootstrap, cluster_arn, region,
+                                                               ca_bundle, scram_secret, aws_profile, role_arn))
+    if write_baseline is not None:
+        _write_baseline(write_baseline, report, reason, expires)
     from mskctl.audit.controls import matrix
 
     matrix_rows = matrix(report) if controls else None
@@ -93,7 +83,7 @@ def audit(
         if matrix_rows is not None:
             render.print_controls(matrix_rows, console)
     if report.failing(fail_on):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 def _run(terraform: list[Path], plan: Path | None, aws: bool, live: bool, baseline: Path | None,

@@ -47,7 +47,7 @@ def _auth_name(settings: Settings) -> str:
 
 @app.command("export")
 def export_settings(
-    export_format: Annotated[str, typer.Option("--format", "-f", help="properties, librdkafka, env or kcat.")],
+    export_format: Annotated[str, typer.Option("--format", help="properties, librdkafka, env or kcat.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (mode 0600) instead of stdout.")] = None,
     reveal_secrets: Annotated[bool, typer.Option("--reveal-secrets", help="Write the SCRAM password.")] = False,
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,

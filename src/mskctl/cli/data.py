@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -17,8 +19,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mskctl.cli import options as o
 from mskctl.cli import protect as protection
 from mskctl.cli.output import err_console, print_json
-from mskctl.errors import MskctlError, UsageError
+from mskctl.clients.connection import Connection
+from mskctl.config.settings import ENV_VARS, Settings
+from mskctl.errors import InputError, ServiceUnavailable, UsageError
 from mskctl.protect.envelope import parse
+from mskctl.service_errors import kafka_error, translate, translated
+
+DEFAULT_CONSUME_TIMEOUT = 10.0
+# What a refused producer or consumer must be granted (the hint of an authorization error).
+PRODUCE_GRANT = ("kafka-cluster:WriteData and DescribeTopic on the topic and WriteDataIdempotently on the cluster "
+                 "(IAM), or a WRITE ACL on the topic (SCRAM/mTLS)")
+CONSUME_GRANT = ("kafka-cluster:ReadData and DescribeTopic on the topic, AlterGroup and DescribeGroup on the group "
+                 "(IAM), or READ ACLs on the topic and the group (SCRAM/mTLS)")
 
 
 def _values(values: list[str], file: Path | None, count: int | None) -> Iterator[str]:
@@ -50,10 +62,12 @@ def _headers(pairs: list[str]) -> list[tuple[str, bytes]]:
 
 
 def produce(
-    topic: Annotated[str, typer.Argument(help="Topic to write to.")],
+    topic: Annotated[str | None, typer.Argument(help=o.env_help("Topic to write to.", "topic"))] = None,
     values: Annotated[list[str] | None, typer.Argument(help="Values; else --file, stdin, or -n generated.")] = None,
-    count: Annotated[int | None, typer.Option("--count", "-n", min=1, help="How many (generated) records.")] = None,
-    interval: Annotated[float, typer.Option("--interval", min=0, help="Seconds between records.")] = 0.0,
+    count: Annotated[int | None, typer.Option("--count", "-n", min=1, help=o.env_help(
+        "How many (generated) records; set, it wins over stdin.", "num_messages"))] = None,
+    interval: Annotated[float | None, typer.Option("--interval", min=0, help=o.env_help(
+        "Seconds between records (default 0).", "message_interval"))] = None,
     key: Annotated[str | None, typer.Option("--key", "-k", help="Record key.")] = None,
     header: Annotated[list[str] | None, typer.Option("--header", "-H", help="KEY=VALUE, repeatable.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="A file with one value per line.")] = None,
@@ -71,8 +85,14 @@ def produce(
     """Write records (acks=all, idempotent by default) and report count, bytes, rate and latency."""
     if value_format not in ("raw", "json"):
         raise UsageError(f"--format {value_format!r} is not raw or json.")
-    conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
-                        role_arn, allow_plaintext)
+    settings = o.settings(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
+                          role_arn, allow_plaintext,
+                          data={"topic": topic, "num_messages": count, "message_interval": interval})
+    topic = o.require_topic(settings, "produce")
+    count, interval = settings.num_messages, settings.message_interval or 0.0
+    if count is not None and not values and file is None:
+        _note_stdin_ignored(settings)
+    conn = Connection(settings, auth, profile)
     # Bounded delivery: an unreachable cluster is reported after --timeout, not librdkafka's 5 minutes.
     settings = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
     protector = protection.producer_protector(protect, topic, conn) if protect else None
@@ -80,6 +100,7 @@ def produce(
     headers = _headers(header or [])
     latencies: list[float] = []
     errors: list[str] = []
+    failures: list[KafkaError] = []
     sent = size = 0
     total = len(values) if values else count
     show_progress = not quiet and err_console.is_terminal and (total or 0) > 1
@@ -92,6 +113,7 @@ def produce(
         def delivered(err: KafkaError | None, _msg: object, sent_at: float) -> None:
             if err is not None:
                 errors.append(str(err))
+                failures.append(err)
             else:
                 latencies.append(time.perf_counter() - sent_at)
             progress.advance(task)
@@ -102,7 +124,7 @@ def produce(
                     parse(value.encode())
                 except ValueError as exc:
                     producer.flush(60)  # what came before is delivered, never dropped
-                    raise UsageError(f"Record {number} is not JSON ({exc}); the {number - 1} before it were sent.",
+                    raise InputError(f"Record {number} is not JSON ({exc}); the {number - 1} before it were sent.",
                                      hint="Fix that line, or use --format raw to send it as is.") from None
             payload = value.encode()
             record_headers = headers
@@ -142,8 +164,13 @@ def produce(
                               + (", ".join(f"{k} {v}" for k, v in calls.items()) or "none"), highlight=False)
         for error in sorted(set(errors)):
             err_console.print(f"[red]failed:[/] {error} ({errors.count(error)}x)", highlight=False)
-    if errors:
-        raise MskctlError(f"{len(errors)} record(s) failed: {errors[0]}", hint=_hint_for(errors[0], conn.mode.value))
+    if failures:
+        raise kafka_error(failures[0], f"deliver {len(failures)} of {sent} record(s) to {topic}",
+                          mode=conn.mode.value, grant=PRODUCE_GRANT)
+    if unflushed:
+        raise ServiceUnavailable(f"{unflushed} of {sent} record(s) to {topic} not delivered within {timeout:.0f} s.",
+                                 hint=f"The brokers did not acknowledge in time: run `mskctl doctor --auth "
+                                 f"{conn.mode.value}`, or raise --timeout.")
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -162,24 +189,34 @@ def _produce_summary(topic: str, mode: str, sent: int, size: int, elapsed: float
             "errors": sorted(set(errors))}
 
 
-def _hint_for(error: str, mode: str) -> str:
-    if "AUTHORIZATION" in error.upper() or "authorization" in error:
-        return ("The principal lacks permission: for IAM add kafka-cluster:WriteData/DescribeTopic on the topic "
-                "(and WriteDataIdempotently on the cluster); for SCRAM/mTLS add a WRITE ACL.")
-    if "timed out" in error.lower():
-        return f"Brokers did not answer in time: run `mskctl doctor --auth {mode}` to find the broken link."
-    return f"Run `mskctl doctor --auth {mode}` for a step-by-step check."
+def _note_stdin_ignored(settings: Settings) -> None:
+    """A count from NUM_MESSAGES or a profile generates records even when stdin is piped: say so."""
+    source = settings.sources.get("num_messages")
+    mode = os.fstat(sys.stdin.fileno()).st_mode if _has_stdin() else 0
+    if source != "flag" and (stat.S_ISFIFO(mode) or stat.S_ISREG(mode)):
+        err_console.print(f"note: generating {settings.num_messages} records ({ENV_VARS['num_messages']} from "
+                          f"{source}); stdin is not read. Unset it to send stdin.", highlight=False)
+
+
+def _has_stdin() -> bool:
+    try:
+        sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test runner, or closed
+        return False
+    return True
 
 
 def consume(
-    topic: Annotated[str, typer.Argument(help="Topic to read.")],
-    group: Annotated[str | None, typer.Option("--group", "-g", help="Consumer group (commits offsets).")] = None,
+    topic: Annotated[str | None, typer.Argument(help=o.env_help("Topic to read.", "topic"))] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help=o.env_help(
+        "Consumer group (commits offsets); not used with --partition.", "consumer_group"))] = None,
     partition: Annotated[int | None, typer.Option("--partition", help="Read one partition, no group.")] = None,
     offset: Annotated[int | None, typer.Option("--offset", help="Start offset with --partition.")] = None,
     from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the earliest offset.")] = False,
     timestamp: Annotated[int | None, typer.Option("--timestamp", help="Start at this time (ms since epoch).")] = None,
     max_records: Annotated[int | None, typer.Option("--max", "-m", min=1, help="Stop after N records.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Stop after N s without records.")] = 10.0,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0, help=o.env_help(
+        "Stop after N s without records (default 10).", "consume_timeout"))] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="text or jsonl.")] = "text",
     unprotect: Annotated[bool, typer.Option("--unprotect", help="Decrypt protected fields where allowed; the "
                                             "others are listed with the reason, and the exit code is 5.")] = False,
@@ -192,10 +229,15 @@ def consume(
         raise UsageError(f"--output {output!r} is not text or jsonl.")
     if group and partition is not None:
         raise UsageError("Use either --group or --partition, not both.")
-    conn = o.connection(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
-                        role_arn, allow_plaintext)
+    settings = o.settings(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile,
+                          role_arn, allow_plaintext,
+                          data={"topic": topic, "consumer_group": group, "consume_timeout": timeout})
+    topic = o.require_topic(settings, "consume")
+    timeout = settings.consume_timeout or DEFAULT_CONSUME_TIMEOUT
+    conn = Connection(settings, auth, profile)
     unprotecting = protection.Unprotecting(conn) if unprotect else None
-    use_group = group or conn.settings.consumer_group
+    # A group from MSK_CONSUMER_GROUP or the profile does not apply to one --partition.
+    use_group = settings.consumer_group if partition is None else None
     # At least once without a round trip per record: offsets are stored after a record is printed
     # and committed in the background, then once more, synchronously, on the way out.
     consumer = conn.consumer(use_group or f"mskctl-{time.time_ns()}",
@@ -204,10 +246,12 @@ def consume(
     if partition is not None or not use_group:
         start = OFFSET_BEGINNING if from_beginning else (offset if offset is not None else OFFSET_END)
         if partition is None:
-            metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
-            if metadata is None or metadata.error is not None:
-                raise MskctlError(f"Topic {topic!r} is not readable: {metadata.error if metadata else 'missing'}.",
-                                  hint="Check the topic name and the principal's DescribeTopic permission.")
+            with translated(f"read the metadata of topic {topic}", mode=conn.mode.value, grant=CONSUME_GRANT):
+                metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+            if metadata is not None and metadata.error is not None:
+                raise kafka_error(metadata.error, f"read topic {topic}", mode=conn.mode.value, grant=CONSUME_GRANT)
+            if metadata is None:
+                raise UsageError(f"Topic {topic!r} does not exist.", hint="Check the name: `mskctl topics list`.")
             partitions = [TopicPartition(topic, p, start) for p in metadata.partitions]
         else:
             partitions = [TopicPartition(topic, partition, start)]
@@ -234,8 +278,8 @@ def consume(
                 if message.error():
                     if message.error().code() == KafkaError._PARTITION_EOF:
                         continue
-                    raise MskctlError(f"Consuming {topic} failed: {message.error()}",
-                                      hint=_hint_for(str(message.error()), conn.mode.value))
+                    raise kafka_error(message.error(), f"consume {topic}", mode=conn.mode.value,
+                                      grant=CONSUME_GRANT)
                 if unprotecting is None:
                     lines.append(_format_record(message, output))
                 else:
@@ -253,8 +297,7 @@ def consume(
         if commits and seen:
             _commit_stored(consumer)
     except KafkaException as exc:
-        raise MskctlError(f"Consuming {topic} failed: {exc.args[0]}",
-                          hint=_hint_for(str(exc), conn.mode.value)) from None
+        raise translate(exc, f"consume {topic}", mode=conn.mode.value, grant=CONSUME_GRANT) from None
     finally:
         consumer.close()
     if output == "text":

@@ -10,11 +10,14 @@ from rich.table import Table
 from mskctl.cli import options as o
 from mskctl.cli.output import console, print_json
 from mskctl.doctor.checks import run
+from mskctl.errors import ExitCode
 
 
 def doctor(
-    topic: Annotated[str | None, typer.Option("--topic", "-t", help="Also check access to this topic.")] = None,
-    group: Annotated[str | None, typer.Option("--group", "-g", help="Also check access to this group.")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", "-t", help=o.env_help("Also check access to this topic.",
+                                                                               "topic"))] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help=o.env_help("Also check access to this group.",
+                                                                               "consumer_group"))] = None,
     write_test: Annotated[bool, typer.Option("--write-test", help="Round trip on a scratch topic.")] = False,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
@@ -24,10 +27,7 @@ def doctor(
     """Walk settings -> DNS -> TCP -> TLS -> SASL -> authentication -> authorization, stop at the first break."""
     flags = o.settings_flags(auth, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn,
                              allow_plaintext)
-    if bootstrap:
-        mode = auth.value if auth else "iam"
-        flags["bootstrap_tls" if mode == "mtls" else f"bootstrap_{mode}"] = bootstrap
-    report = run(flags, profile, auth, topic, group, write_test)
+    report = run(flags, profile, auth, topic, group, write_test, bootstrap)
     if output == "json":
         print_json(report.as_dict())
     else:
@@ -42,4 +42,4 @@ def doctor(
         else:
             console.print(f"[green]healthy[/] ({report.auth})", highlight=False)
     if not report.healthy:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FINDINGS)

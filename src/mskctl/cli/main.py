@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from typing import NoReturn
 
 import typer
+from rich.text import Text
 
 from mskctl import __version__
 from mskctl.cli.access import app as access_app
@@ -19,7 +21,8 @@ from mskctl.cli.doctor import doctor
 from mskctl.cli.local import app as local_app
 from mskctl.cli.output import err_console
 from mskctl.cli.protect import app as protect_app
-from mskctl.errors import MskctlError
+from mskctl.errors import ExitCode, MskctlError
+from mskctl.service_errors import translate
 
 app = typer.Typer(
     name="mskctl",
@@ -74,32 +77,41 @@ def main() -> None:
         if isinstance(result, int) and result != 0:
             sys.exit(result)
     except MskctlError as exc:
-        if _state["debug"]:
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err_console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
-        sys.exit(exc.exit_code)
+        _fail(exc)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except Exception as exc:  # usage errors arrive here in non-standalone mode
         # typer ships its own copy of click; its exceptions still have show() and exit_code.
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(ExitCode.USAGE)  # click says 2, which `plan --detailed-exitcode` uses for changes
+        if (translated := translate(exc, "complete the command")) is not None:
+            _fail(translated)  # an AWS or Kafka error no command caught is still the user's to fix
         if _state["debug"]:
             raise
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}",
-                          highlight=False)
-        err_console.print("[yellow]hint:[/] run again with --debug for the traceback, "
-                          "and report it.")
-        sys.exit(70)
+        _print_error("internal error", f"{type(exc).__name__}: {exc}",
+                     "run again with --debug for the traceback, and report it.")
+        sys.exit(ExitCode.INTERNAL)
+
+
+def _fail(exc: MskctlError) -> NoReturn:
+    if _state["debug"]:
+        traceback.print_exc()
+    _print_error("error", exc.message, exc.hint)
+    sys.exit(exc.exit_code)
+
+
+def _print_error(label: str, message: str, hint: str | None) -> None:
+    """Message and hint as plain text: a `[/x]` in user input must neither crash rich nor restyle the line."""
+    err_console.print(Text.assemble((f"{label}:", "bold red"), " ", message), highlight=False)
+    if hint:
+        err_console.print(Text.assemble(("hint:", "yellow"), " ", hint), highlight=False)
 
 
 if __name__ == "__main__":

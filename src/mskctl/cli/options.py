@@ -1,24 +1,47 @@
-"""Connection options every client command takes, and turning them into a Connection."""
+"""Connection options every client command takes, and turning them into settings and a Connection.
+
+Help texts name the environment variable each option falls back to, read from ``ENV_VARS``: the same
+table ``resolve`` reads, so the help cannot drift from the code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 import typer
 
 from mskctl.clients.connection import Connection
 from mskctl.config.resolve import resolve
-from mskctl.config.settings import AuthMode
+from mskctl.config.settings import ENV_VARS, AuthMode, Settings
+from mskctl.errors import UsageError
 
-Profile = Annotated[str | None, typer.Option("--profile", "-p", help="Profile in ~/.config/mskctl/config.toml.")]
+
+def env_help(text: str, *fields: str) -> str:
+    """``text`` plus the env var(s) the option falls back to, e.g. ``... (env: MSK_TOPIC)``.
+
+    Parentheses, not brackets: typer renders help as rich markup, where ``[env: X]`` would vanish as a tag.
+    """
+    return f"{text} (env: {' / '.join(ENV_VARS[f] for f in fields)})"
+
+
+Profile = Annotated[str | None, typer.Option("--profile", "-p", help="Profile in ~/.config/mskctl/config.toml "
+                                             "(env: MSKCTL_PROFILE).")]
 Auth = Annotated[AuthMode | None, typer.Option("--auth", "-a", help="iam, scram, tls, mtls or plaintext.")]
-Bootstrap = Annotated[str | None, typer.Option("--bootstrap-servers", "-b",
-                                               help="host:port,... for the chosen --auth mode.")]
-ClusterArn = Annotated[str | None, typer.Option("--cluster-arn", help="Find brokers through the MSK API.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: env, profile, ARN).")]
-CaBundle = Annotated[str | None, typer.Option("--ca-bundle", help="PEM CA bundle to verify brokers.")]
-ScramSecret = Annotated[str | None, typer.Option("--scram-secret", help="Secrets Manager secret ARN or name.")]
-AwsProfile = Annotated[str | None, typer.Option("--aws-profile", help="AWS profile that signs IAM tokens.")]
+Bootstrap = Annotated[str | None, typer.Option(
+    "--bootstrap-servers", "-b",
+    help=env_help("host:port,... filed under --auth, else the mode the other settings choose, else iam.",
+                  "bootstrap_iam", "bootstrap_scram", "bootstrap_tls"))]
+ClusterArn = Annotated[str | None, typer.Option("--cluster-arn", help=env_help("Find brokers through the MSK API.",
+                                                                               "cluster_arn"))]
+Region = Annotated[str | None, typer.Option("--region", help=env_help("AWS region (else AWS_DEFAULT_REGION, the "
+                                                                      "profile, the ARN).", "region"))]
+CaBundle = Annotated[str | None, typer.Option("--ca-bundle", help=env_help("PEM CA bundle to verify brokers.",
+                                                                           "ca_bundle"))]
+ScramSecret = Annotated[str | None, typer.Option("--scram-secret", help=env_help(
+    "Secrets Manager secret ARN or name.", "scram_secret_arn", "scram_secret_name"))]
+AwsProfile = Annotated[str | None, typer.Option("--aws-profile", help=env_help("AWS profile that signs IAM tokens.",
+                                                                              "aws_profile"))]
 RoleArn = Annotated[str | None, typer.Option("--role-arn", help="Assume this role to sign IAM tokens.")]
 AllowPlaintext = Annotated[bool, typer.Option("--allow-plaintext", help="Permit --auth plaintext (unsafe).")]
 
@@ -37,15 +60,30 @@ def settings_flags(
     return flags
 
 
+def settings(
+    profile: str | None, auth: AuthMode | None, bootstrap: str | None, cluster_arn: str | None,
+    region: str | None, ca_bundle: str | None, scram_secret: str | None, aws_profile: str | None,
+    role_arn: str | None, allow_plaintext: bool, data: Mapping[str, object] | None = None,
+) -> Settings:
+    """Flags (connection, and a data command's ``data`` flags: topic, count...) > env vars > profile > AWS."""
+    flags = settings_flags(auth, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn, allow_plaintext)
+    return resolve(flags | dict(data or {}), profile=profile).with_bootstrap(bootstrap, auth)
+
+
 def connection(
     profile: str | None, auth: AuthMode | None, bootstrap: str | None, cluster_arn: str | None,
     region: str | None, ca_bundle: str | None, scram_secret: str | None, aws_profile: str | None,
     role_arn: str | None, allow_plaintext: bool,
 ) -> Connection:
-    flags = settings_flags(auth, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn, allow_plaintext)
-    settings = resolve(flags, profile=profile)
-    if bootstrap:
-        mode = auth or settings.chosen_auth() or AuthMode.iam
-        field = "bootstrap_tls" if mode is AuthMode.mtls else f"bootstrap_{mode.value}"
-        settings = settings.model_copy(update={field: bootstrap, "sources": settings.sources | {field: "flag"}})
-    return Connection(settings, auth, profile)
+    resolved = settings(profile, auth, bootstrap, cluster_arn, region, ca_bundle, scram_secret, aws_profile, role_arn,
+                        allow_plaintext)
+    return Connection(resolved, auth, profile)
+
+
+def require_topic(resolved: Settings, command: str) -> str:
+    """The topic from TOPIC, MSK_TOPIC or the profile; naming both the argument and the variable when missing."""
+    if resolved.topic:
+        return resolved.topic
+    raise UsageError(f"No topic: pass TOPIC or set {ENV_VARS['topic']}.",
+                     hint=f"e.g. `mskctl {command} orders`, `export {ENV_VARS['topic']}=orders`, or topic = "
+                     "\"orders\" in the profile.")

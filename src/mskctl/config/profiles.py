@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mskctl.errors import UsageError
+from mskctl.errors import ConfigError, UsageError
 
 PROFILE_KEYS = {
     "auth", "bootstrap_iam", "bootstrap_scram", "bootstrap_tls", "bootstrap_plaintext", "cluster_arn",
@@ -30,16 +30,16 @@ def read_profiles(path: Path) -> dict[str, dict[str, Any]]:
     try:
         document = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"Cannot read the profile file {path}: {exc}",
+        raise ConfigError(f"Cannot read the profile file {path}: {exc}",
                          hint="Fix the TOML syntax, or point MSKCTL_CONFIG at another file.") from exc
     profiles = document.get("profiles", {})
     if not isinstance(profiles, dict):
-        raise UsageError(f"{path}: 'profiles' must be a table of tables ([profiles.NAME]).")
+        raise ConfigError(f"{path}: 'profiles' must be a table of tables ([profiles.NAME]).")
     for name, values in profiles.items():
         if not isinstance(values, dict):
-            raise UsageError(f"{path}: [profiles.{name}] must be a table.")
+            raise ConfigError(f"{path}: [profiles.{name}] must be a table.")
         if unknown := sorted(set(values) - PROFILE_KEYS):
-            raise UsageError(
+            raise ConfigError(
                 f"{path}: [profiles.{name}] has unknown key(s) {', '.join(unknown)}.",
                 hint="Known keys: " + ", ".join(sorted(PROFILE_KEYS)) + ". Passwords never go in profiles: "
                 "use scram_secret_arn (Secrets Manager).",

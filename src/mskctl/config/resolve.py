@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from mskctl.config import discovery
 from mskctl.config.profiles import config_path, load_profile
-from mskctl.config.settings import ENV_VARS, REGION_FALLBACK_ENV, AuthMode, Settings
+from mskctl.config.settings import ENV_VARS, REGION_FALLBACK_ENV, AuthMode, Settings, bootstrap_env_var
 from mskctl.errors import UsageError
 
 
@@ -59,14 +59,21 @@ def _build(values: dict[str, Any], sources: dict[str, str]) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise UsageError(
-            f"Setting {field!r} from {sources.get(field, 'input')} is invalid: {first['msg']}.",
+            f"{_named(field, sources.get(field), values.get(field))} is invalid: {first['msg']}.",
             hint=f"Fix it where it comes from ({sources.get(field, 'your input')}).",
         ) from None
 
 
+def _named(field: str, source: str | None, value: Any) -> str:
+    """How the user wrote the setting: ``NUM_MESSAGES='abc' (env)``, not the internal field name."""
+    if source == "env" and field in ENV_VARS:
+        return f"{ENV_VARS[field]}={str(value)!r} (env)"
+    return f"Setting {field!r}={str(value)!r} (from {source or 'input'})"
+
+
 def places_looked(mode: AuthMode | None, profile: str | None) -> str:
     wanted = [ENV_VARS[f"bootstrap_{m}"] for m in ("iam", "scram", "tls")] if mode is None else [
-        ENV_VARS["bootstrap_tls" if mode is AuthMode.mtls else f"bootstrap_{mode.value}"]]
+        bootstrap_env_var(mode)]
     return (
         "the --bootstrap-servers flag; env " + ", ".join(wanted)
         + f"; profile {profile or 'default'} in {config_path()}"

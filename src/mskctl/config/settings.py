@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class AuthMode(StrEnum):
@@ -39,6 +39,15 @@ ENV_VARS: dict[str, str] = {
 REGION_FALLBACK_ENV = "AWS_DEFAULT_REGION"
 
 
+def bootstrap_field(mode: AuthMode) -> str:
+    """The settings field holding the bootstrap servers of ``mode`` (mTLS uses the TLS listener)."""
+    return "bootstrap_tls" if mode is AuthMode.mtls else f"bootstrap_{mode.value}"
+
+
+def bootstrap_env_var(mode: AuthMode) -> str:
+    return ENV_VARS[bootstrap_field(mode)]
+
+
 class Settings(BaseModel):
     """Everything a client needs; ``sources`` says where each value came from."""
 
@@ -57,9 +66,9 @@ class Settings(BaseModel):
     scram_password: SecretStr | None = None
     topic: str | None = None
     consumer_group: str | None = None
-    num_messages: int | None = None
-    message_interval: float | None = None
-    consume_timeout: float | None = None
+    num_messages: int | None = Field(None, ge=1)
+    message_interval: float | None = Field(None, ge=0)
+    consume_timeout: float | None = Field(None, gt=0)
     region: str | None = None
     ca_bundle: str | None = None
     tls_client_cert: str | None = None
@@ -77,6 +86,16 @@ class Settings(BaseModel):
             AuthMode.mtls: self.bootstrap_tls,
             AuthMode.plaintext: self.bootstrap_plaintext,
         }[mode]
+
+    def with_bootstrap(self, bootstrap: str | None, auth: AuthMode | None) -> Settings:
+        """``--bootstrap-servers`` filed under ``--auth``, else the mode these settings would choose, else IAM.
+
+        One rule for every command, so ``-b host:9096`` means the same to ``doctor`` and ``produce``.
+        """
+        if not bootstrap:
+            return self
+        field = bootstrap_field(auth or self.chosen_auth() or AuthMode.iam)
+        return self.model_copy(update={field: bootstrap, "sources": self.sources | {field: "flag"}})
 
     def chosen_auth(self) -> AuthMode | None:
         """The profile's mode, else the first of IAM, SCRAM, TLS whose bootstrap servers are known."""

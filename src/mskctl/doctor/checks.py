@@ -16,7 +16,7 @@ from mskctl.auth.providers import boto_session
 from mskctl.auth.scram import SecretReader
 from mskctl.clients.connection import Connection
 from mskctl.config.resolve import places_looked, resolve
-from mskctl.config.settings import AuthMode, Settings
+from mskctl.config.settings import AuthMode, Settings, bootstrap_env_var, bootstrap_field
 from mskctl.doctor import probes
 from mskctl.errors import MskctlError
 
@@ -54,17 +54,19 @@ class Failed(Exception):
 
 
 def run(flags: dict, profile: str | None, mode: AuthMode | None, topic: str | None, group: str | None,
-        write_test: bool) -> Report:
+        write_test: bool, bootstrap: str | None = None) -> Report:
+    """The checks in order; ``topic``/``group`` fall back to MSK_TOPIC/MSK_CONSUMER_GROUP and the profile."""
     state: dict = {}
+    flags = flags | {"topic": topic, "consumer_group": group}
     steps: list[tuple[str, Callable[[], str]]] = [
-        ("settings complete", lambda: _settings(state, flags, profile, mode)),
+        ("settings complete", lambda: _settings(state, flags, profile, mode, bootstrap)),
         ("DNS for each broker", lambda: _each_broker(state, lambda h, p: probes.dns(h),
                                                     "Check the bootstrap string and the VPC's DNS settings.")),
         ("TCP to each broker", lambda: _tcp(state)),
         ("TLS handshake and certificate", lambda: _tls(state)),
         ("SASL mechanism offered", lambda: _sasl(state)),
         ("authentication", lambda: _authentication(state)),
-        ("authorization probe", lambda: _authorization(state, topic, group)),
+        ("authorization probe", lambda: _authorization(state)),
     ]
     if write_test:
         steps.append(("produce/consume round trip", lambda: _round_trip(state)))
@@ -84,20 +86,17 @@ def run(flags: dict, profile: str | None, mode: AuthMode | None, topic: str | No
     return report
 
 
-def _settings(state: dict, flags: dict, profile: str | None, mode: AuthMode | None) -> str:
-    settings: Settings = resolve(flags, profile=profile)
+def _settings(state: dict, flags: dict, profile: str | None, mode: AuthMode | None, bootstrap: str | None) -> str:
+    settings: Settings = resolve(flags, profile=profile).with_bootstrap(bootstrap, mode)
     chosen = mode or settings.chosen_auth()
     if chosen is None or not settings.bootstrap_for(chosen):
-        raise Failed(f"no bootstrap servers for {chosen.value if chosen else 'any auth mode'}",
+        raise Failed(f"no bootstrap servers for {chosen.value if chosen else 'any auth mode'}: pass "
+                     f"--bootstrap-servers (-b) or set {bootstrap_env_var(chosen or AuthMode.iam)}",
                      "Looked in: " + places_looked(chosen, profile))
     bootstrap = settings.bootstrap_for(chosen)
     state.update(settings=settings, mode=chosen, profile=profile, bootstrap=bootstrap,
                  brokers=[(h, int(p)) for h, _, p in (b.rpartition(":") for b in bootstrap.split(","))])
-    return f"{chosen.value} via {bootstrap} (from {settings.sources.get(_bootstrap_field(chosen), '?')})"
-
-
-def _bootstrap_field(mode: AuthMode) -> str:
-    return "bootstrap_tls" if mode is AuthMode.mtls else f"bootstrap_{mode.value}"
+    return f"{chosen.value} via {bootstrap} (from {settings.sources.get(bootstrap_field(chosen), '?')})"
 
 
 def _each_broker(state: dict, probe: Callable[[str, int], probes.ProbeResult], fix: str) -> str:
@@ -199,8 +198,9 @@ def _clock_skew(settings: Settings) -> str:
     return f"IAM identity {response['Arn']}, clock skew {skew:.0f} s"
 
 
-def _authorization(state: dict, topic: str | None, group: str | None) -> str:
+def _authorization(state: dict) -> str:
     conn: Connection = state["conn"]
+    topic, group = conn.settings.topic, conn.settings.consumer_group
     admin = conn.admin()
     done = []
     fix = "Grant DescribeCluster (IAM: kafka-cluster:DescribeCluster; ACL: DESCRIBE on CLUSTER)."

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mskctl.errors import MskctlError, UsageError
+from mskctl.errors import ExitCode, InputError, MskctlError
 
 
-class PolicyError(UsageError):
+class PolicyError(InputError):
     """Problems in a protection policy file, each with its file:line."""
 
     def __init__(self, problems: list[str], hint: str | None = None) -> None:
@@ -19,7 +19,13 @@ class ProtectError(MskctlError):
     """A record could not be protected (not JSON, no subject, KMS refused a data key): nothing is sent."""
 
 
+class RecordNotProtectable(ProtectError):
+    """The record itself cannot be protected under the policy (not JSON, no subject id): an input error."""
+
+    exit_code = ExitCode.DATA
+
+
 class FieldsLeftProtected(MskctlError):
     """Some protected fields could not be decrypted; the records were shown with those fields protected."""
 
-    exit_code = 5
+    exit_code = ExitCode.FIELDS_PROTECTED

@@ -51,7 +51,7 @@ from mskctl.protect.envelope import (
     unb64,
     without_header,
 )
-from mskctl.protect.errors import ProtectError
+from mskctl.protect.errors import ProtectError, RecordNotProtectable
 from mskctl.protect.keys import (
     TOKEN_LABEL,
     Clock,
@@ -183,7 +183,7 @@ class Protector:
             try:
                 document, exact = parse(value.encode() if isinstance(value, str) else value)
             except (ValueError, UnicodeDecodeError) as exc:
-                raise ProtectError(f"The record is not JSON ({exc}); topic {topic} has a protection policy.",
+                raise RecordNotProtectable(f"The record is not JSON ({exc}); topic {topic} has a protection policy.",
                                    hint="Protected topics take JSON records.") from None
         try:
             return self._protect(topic, plan, document, fast_dumps if exact else dumps)
@@ -263,10 +263,10 @@ class Protector:
         present, value = found
         subject = subject_text(value) if present else None
         if subject is None:
-            raise ProtectError(f"The record has no subject id at {field_plan.subject} (a string or an integer), "
-                               f"which {field_plan.text} is encrypted for.",
-                               hint="Every record of this topic needs its subject id, or drop `subject:` from "
-                                    "the rule.")
+            raise RecordNotProtectable(
+                f"The record has no subject id at {field_plan.subject} (a string or an integer), "
+                f"which {field_plan.text} is encrypted for.",
+                hint="Every record of this topic needs its subject id, or drop `subject:` from the rule.")
         return self.subjects.for_encrypt(subject)
 
     def _token_key(self, key_id: str) -> Any:

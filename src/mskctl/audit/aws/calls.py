@@ -1,7 +1,7 @@
 """How the AWS layer calls AWS: one boto3 client per service, and two kinds of call.
 
 ``required`` calls (MSK, EC2 security groups, Secrets Manager) are the audit itself: AccessDenied
-stops it with ``AwsPermissionMissing`` (exit 2) naming the IAM action to grant. ``optional`` calls
+stops it with ``AwsPermissionMissing`` (exit 77) naming the IAM action to grant. ``optional`` calls
 (IAM, CloudTrail, MSK Connect, KMS key metadata, MSK's version list) cover account-wide or
 key-policy-guarded parts: on AccessDenied, or when the endpoint does not serve the operation,
 they return ``None`` and leave a note in ``LayerResult.scanned``; the rules that needed them are
@@ -16,33 +16,24 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mskctl.access.live import aws_call
 from mskctl.audit.model import LayerResult
 from mskctl.config.discovery import aws_client
-from mskctl.errors import MskctlError
-
-DENIED_CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException",
-                "AuthorizationError", "ForbiddenException")
+from mskctl.errors import PermissionDenied
+from mskctl.service_errors import AWS_DENIED_CODES, translate
 
 
-class AwsPermissionMissing(MskctlError):
+class AwsPermissionMissing(PermissionDenied):
     """The identity may not make a call the audit needs."""
-
-    exit_code = 2
 
 
 def is_denied(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
-    return code in DENIED_CODES or "AccessDenied" in code
+    return code in AWS_DENIED_CODES or "AccessDenied" in code
 
 
 def error_code(exc: ClientError) -> str:
     error = exc.response.get("Error", {})
     return str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "error")
-
-
-def _reraise(exc: Exception) -> None:
-    raise exc
 
 
 class AwsCalls:
@@ -72,9 +63,9 @@ class AwsCalls:
                     hint=f"Grant {action} to the identity running mskctl (read-only; "
                     "the AWS managed policy ReadOnlyAccess includes it).",
                 ) from None
-            return aws_call(f"call {action}", _reraise, exc)
+            raise translate(exc, f"call {action}") from None
         except BotoCoreError as exc:
-            return aws_call(f"call {action}", _reraise, exc)
+            raise translate(exc, f"call {action}") from None
 
     def optional(self, part: str, action: str, call: Callable[[], Any]) -> Any | None:
         """Run ``call``; on AccessDenied or an operation the endpoint lacks, note it and return None."""
