@@ -53,8 +53,8 @@ def up(
     kafka_version: str = typer.Option(None, "--kafka-version",
                                       help="MSK Kafka version (default 4.1.x) or an Apache release."),
     client_auth: str = typer.Option(None, "--client-auth",
-                                    help="Comma-separated: iam, scram, tls, unauthenticated "
-                                    "(default scram,tls)."),
+                                    help="Comma-separated: iam, scram, tls, unauthenticated (default "
+                                    f"{','.join(ClusterSpec.model_fields['client_auth'].default.enabled())})."),
     client_broker: str = typer.Option(None, "--client-broker",
                                       help="Client-broker encryption: TLS (default), "
                                       "TLS_PLAINTEXT or PLAINTEXT."),
