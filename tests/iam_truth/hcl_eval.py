@@ -42,10 +42,11 @@ class Resource:
     name: str
     block: Block
     file: Path
+    data: bool = False  # a data source: addressed as data.<type>.<name>
 
     @property
     def address(self) -> str:
-        return f"{self.type}.{self.name}"
+        return f"{'data.' if self.data else ''}{self.type}.{self.name}"
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Module:
                 elif block.type == "resource":
                     module.resources.append(Resource(block.labels[0], block.labels[1], block, path))
                 elif block.type == "data":
-                    module.data.append(Resource(block.labels[0], block.labels[1], block, path))
+                    module.data.append(Resource(block.labels[0], block.labels[1], block, path, data=True))
         return module
 
 
@@ -205,6 +206,8 @@ class _Eval:
 
     def _reference(self, node: Any) -> Any:
         root, steps = self._traversal(node)
+        if root is None:  # an attribute or index of a computed value: split(":", arn)[4]
+            return _walk(steps[0][1], steps[1:])
         if root in self.scope:
             return _walk(self.scope[root], steps)
         names = [step for kind, step in steps if kind == "attr"]
@@ -221,8 +224,10 @@ class _Eval:
             return values[attributes[0]]
         return placeholder(".".join([address, *map(str, attributes)]))
 
-    def _traversal(self, node: Any) -> tuple[str, list[tuple[str, Any]]]:
-        if isinstance(node, ExprTermRule):
+    def _traversal(self, node: Any) -> tuple[str | None, list[tuple[str, Any]]]:
+        """``var.a.b[0]`` -> ("var", [("attr", "a"), ("attr", "b"), ("index", 0)]); a root that is not a
+        name is evaluated: (None, [("value", <its value>), ...])."""
+        if isinstance(node, ExprTermRule) and not node.parentheses:
             return self._traversal(node.expression)
         if isinstance(node, IdentifierRule):
             return str(node.serialize()), []
@@ -236,7 +241,8 @@ class _Eval:
                 return root, [*steps, ("index", self.run(index.index_expression))]
             if isinstance(index, ShortIndexRule):
                 return root, [*steps, ("index", int(str(index.index.serialize())))]
-        raise NotEvaluable(f"reference {node.serialize()}")
+            raise NotEvaluable(f"index {node.serialize()}")
+        return None, [("value", self.run(node))]
 
     def _function(self, node: FunctionCallRule) -> Any:
         name = "::".join(str(identifier.serialize()) for identifier in node.identifiers)
