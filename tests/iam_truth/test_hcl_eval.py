@@ -79,7 +79,7 @@ def test_policies_render_as_terraform_would(module: Module, tmp_path: Path) -> N
     assert policies["data.aws_iam_policy_document.topics"].document == expected
     assert policies["aws_msk_cluster_policy.this"].document == expected  # through .json
     assert policies["aws_msk_cluster_policy.this"].resource_policy
-    assert policies["aws_iam_role_policy.kafka"].location.endswith("main.tf:21")
+    assert policies["aws_iam_role_policy.kafka"].location.endswith("main.tf:22")
 
 
 def test_inputs_change_the_rendering(module: Module, tmp_path: Path) -> None:
