@@ -24,6 +24,10 @@ class IamDecisionsTest {
         return out.get("decisions");
     }
 
+    static String onCluster(String operation) {
+        return "[{\"operation\": \"" + operation + "\", \"resourceType\": \"CLUSTER\", \"name\": \"kafka-cluster\"}]";
+    }
+
     static String statement(String actions, String resource) {
         return "{\"Effect\": \"Allow\", \"Action\": [" + actions + "], \"Resource\": \"" + resource + "\"}";
     }
@@ -49,7 +53,7 @@ class IamDecisionsTest {
 
     @Test
     void anIdempotentProducerNeedsWriteDataIdempotentlyOnTheCluster() throws Exception {
-        String init = "[{\"operation\": \"IDEMPOTENT_WRITE\", \"resourceType\": \"CLUSTER\", \"name\": \"kafka-cluster\"}]";
+        String init = onCluster("IDEMPOTENT_WRITE");
         JsonNode onlyConnect = run(allow("\"kafka-cluster:Connect\"", CLUSTER), "null", init).get(0);
         assertFalse(onlyConnect.get("allowed").asBoolean());
         assertEquals("kafka-cluster:WriteDataIdempotently", onlyConnect.get("checks").get(1).get("action").asText());
@@ -64,14 +68,13 @@ class IamDecisionsTest {
         String clusterPolicy = "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
                 + "[\"arn:aws:iam::123456789012:root\"]}, \"Action\": [\"kafka-cluster:Connect\", "
                 + "\"kafka-cluster:DescribeCluster\"], \"Resource\": \"" + CLUSTER + "\"}]}";
-        String describe = "[{\"operation\": \"DESCRIBE\", \"resourceType\": \"CLUSTER\", \"name\": \"kafka-cluster\"}]";
+        String describe = onCluster("DESCRIBE");
         assertTrue(run("", clusterPolicy, describe).get(0).get("allowed").asBoolean());
     }
 
     @Test
     void anAuthorizationMskIamHasNoActionForIsDeniedWithTheReason() throws Exception {
-        JsonNode out = run(allow("\"kafka-cluster:*\"", "*"), "null",
-                "[{\"operation\": \"CLUSTER_ACTION\", \"resourceType\": \"CLUSTER\", \"name\": \"kafka-cluster\"}]").get(0);
+        JsonNode out = run(allow("\"kafka-cluster:*\"", "*"), "null", onCluster("CLUSTER_ACTION")).get(0);
         assertFalse(out.get("allowed").asBoolean());
         assertEquals("MSK IAM has no action for CLUSTER_ACTION on CLUSTER", out.get("reason").asText());
     }
