@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench clean down iac-check
+.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench soak clean down iac-check
 
 help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
 	@echo "make iac-check  Terraform/OpenTofu: fmt, validate, plan, test, checkov, all offline"
+	@echo "make soak    long runs: 60 random lifecycle sequences (reboot, kill -9, down/up) on a local MSK"
 	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply, protect, audit)"
 	@echo "make down    stop the demo cluster"
 
@@ -63,6 +64,12 @@ iac-check: install
 
 test: kafka lint plugin-test iac-check
 	@$(BIN)/pytest tests $(PYTEST_ARGS)
+
+# More of the lifecycle property test than `make test` runs (10 sequences there).
+SOAK_SEQUENCES ?= 60
+soak: kafka
+	@MSKCTL_LIFECYCLE_SEQUENCES=$(SOAK_SEQUENCES) $(BIN)/pytest tests/integration/test_lifecycle_safety.py \
+	  -k random -s $(PYTEST_ARGS)
 
 bench: kafka
 	@$(BIN)/python -m pip install -q -e '.[dev,bench]'  # confluent-kafka[rules], the protect baseline

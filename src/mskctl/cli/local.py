@@ -13,7 +13,7 @@ from rich.table import Table
 
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.errors import UsageError
-from mskctl.local import cluster, health, node_exporter
+from mskctl.local import broker_config, cluster, health, lifecycle, node_exporter
 from mskctl.local.paths import ClusterPaths, state_home
 from mskctl.local.spec import ClusterSpec
 
@@ -101,10 +101,18 @@ def install(
 def down(
     name: str = NAME,
     wipe: bool = typer.Option(False, "--wipe", help="Also delete data, certificates and AWS state."),
+    force: bool = typer.Option(False, "--force",
+                               help="Do not wait for out-of-sync replicas to catch up first."),
+    timeout: float = typer.Option(cluster.SYNC_WAIT, "--timeout", min=0,
+                                  help="Seconds to wait for replicas to catch up before refusing."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Stop the cluster's brokers and AWS API; data stays unless --wipe."""
-    stopped = cluster.down(name, wipe=wipe, progress=_progress(quiet))
+    """Once every replica is in sync, stop the AWS API and the brokers one after the other.
+
+    Unclean leader election is held off until the next `up` has every ISR full again, so no
+    acknowledged record is lost. Data stays unless --wipe.
+    """
+    stopped = cluster.down(name, wipe=wipe, force=force, sync_timeout=timeout, progress=_progress(quiet))
     if not quiet:
         what = f"stopped broker(s) {', '.join(map(str, stopped))}" if stopped else "nothing was running"
         err_console.print(f"{name}: {what}" + ("; state deleted" if wipe else ""), highlight=False)
@@ -188,6 +196,7 @@ def logs(
 def _status_data(spec: ClusterSpec, paths: ClusterPaths) -> dict:
     brokers = health.cluster_health(spec, paths)
     emulator_pid = cluster.emulator_pid(paths)
+    state = lifecycle.LifecycleState.load(paths.lifecycle)
     return {
         "name": spec.name,
         "clusterArn": spec.arn,
@@ -209,6 +218,12 @@ def _status_data(spec: ClusterSpec, paths: ClusterPaths) -> dict:
             for b in brokers
         ],
         "controller": next((b.broker_id for b in brokers if b.active_controller), None),
+        "uncleanLeaderElection": {
+            "configured": spec_unclean(spec),
+            # Controllers whose node-level override holds it at false until every ISR is full.
+            "heldOffOn": sorted(state.held),
+            "lastStopOrder": state.stop_order,
+        },
         "awsApi": {"endpoint": spec.endpoint_url, "pid": emulator_pid,
                    "state": "up" if emulator_pid and cluster.emulator_healthy(spec) else "down",
                    "log": str(paths.emulator_log)},
@@ -217,6 +232,11 @@ def _status_data(spec: ClusterSpec, paths: ClusterPaths) -> dict:
         "caBundle": str(paths.ca_bundle),
         "stateDir": str(paths.root),
     }
+
+
+def spec_unclean(spec: ClusterSpec) -> str:
+    configured = broker_config.msk_default_properties(spec.brokers) | spec.server_properties
+    return configured.get(lifecycle.UNCLEAN, "false")
 
 
 def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> None:
@@ -236,6 +256,11 @@ def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> Non
                       f"[{state_style}]{b['state']}[/]", listeners,
                       "active" if b["activeController"] else "")
     console.print(table)
+    unclean = data["uncleanLeaderElection"]
+    if unclean["heldOffOn"]:
+        console.print(f"unclean leader election held off (false) on controllers "
+                      f"{', '.join(map(str, unclean['heldOffOn']))} until every ISR is full; "
+                      f"configured {unclean['configured']}", highlight=False)
     api = data["awsApi"]
     console.print(f"AWS API  {api['endpoint']}  [{'green' if api['state'] == 'up' else 'red'}]"
                   f"{api['state']}[/] (pid {api['pid'] or '-'})", highlight=False)

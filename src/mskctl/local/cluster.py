@@ -10,11 +10,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from mskctl.errors import LocalClusterError, UsageError
-from mskctl.local import broker_config, brokers, health, install, node_exporter, processes
+from mskctl.local import broker_config, brokers, health, install, lifecycle, node_exporter, operator, processes
 from mskctl.local.network import port_is_free, taken_ports
 from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
 from mskctl.local.spec import (
@@ -44,6 +47,13 @@ class UpRequest:
     configuration: Path | None = None
     region: str | None = None
     timeout: float = 180.0
+
+
+# How long `up` waits, after the brokers are ready, for every ISR to fill before it releases the
+# hold on unclean leader election (longer: the hold stays and the next `up` releases it).
+RELEASE_WAIT = 60.0
+# How long `down` waits for out-of-sync replicas to catch up before it refuses (see --force).
+SYNC_WAIT = 60.0
 
 
 def existing_spec(name: str) -> ClusterSpec | None:
@@ -264,10 +274,9 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
         progress("Formatting KRaft storage")
         brokers.format_storage(spec, paths, java, dist)
 
+    state = lifecycle.LifecycleState.load(paths.lifecycle)
     if stopped:
-        progress(f"Starting broker{'s' if len(stopped) > 1 else ''} {', '.join(map(str, stopped))}")
-        for b in stopped:
-            brokers.start_broker(spec, paths, b, java, dist)
+        start_brokers(spec, paths, stopped, state, java, dist, progress)
     for b in spec.broker_ids():
         node_exporter.start(spec, paths, b)
     if emulator_down:
@@ -275,7 +284,67 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
         start_emulator(spec, paths)
     progress("Waiting for every listener and the cluster metadata")
     wait_ready(spec, paths, timeout=request.timeout)
+    if state.held:
+        release_when_in_sync(spec, paths, state, progress)
     return spec
+
+
+def start_brokers(
+    spec: ClusterSpec, paths: ClusterPaths, stopped: list[int], state: lifecycle.LifecycleState,
+    java: Path, dist: Path, progress: Progress,
+) -> None:
+    """Start in the reverse of the last stop; held controllers first when some controller is not held.
+
+    A controller that was not running at `down` has no hold: if it won the first controller
+    election it could elect an out-of-sync leader. Starting the held ones first lets them form the
+    quorum and elect one of themselves before it runs.
+    """
+    order = [b for b in lifecycle.start_order(spec.broker_ids(), state.stop_order) if b in stopped]
+    controllers = broker_config.controller_ids(spec)
+    unheld = [b for b in order if b in controllers and b not in state.held]
+    first = [b for b in order if b in state.held] if state.held and unheld else order
+    progress(f"Starting broker{'s' if len(first) > 1 else ''} {', '.join(map(str, first))}")
+    for b in first:
+        brokers.start_broker(spec, paths, b, java, dist)
+    rest = [b for b in order if b not in first]
+    if rest:
+        wait_registered(spec, paths, set(first))
+        progress(f"Starting broker{'s' if len(rest) > 1 else ''} {', '.join(map(str, rest))}")
+        for b in rest:
+            brokers.start_broker(spec, paths, b, java, dist)
+
+
+def wait_registered(spec: ClusterSpec, paths: ClusterPaths, wanted: set[int], timeout: float = 120.0) -> None:
+    client = operator.admin(spec, paths)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not operator.broker_ids_in_metadata(client, timeout=2) & wanted:
+        time.sleep(0.2)
+
+
+def release_when_in_sync(spec: ClusterSpec, paths: ClusterPaths, state: lifecycle.LifecycleState,
+                         progress: Progress, timeout: float = RELEASE_WAIT) -> bool:
+    """Once every broker is registered and every ISR full, put unclean election back as configured."""
+    client = operator.admin(spec, paths)
+    controllers = broker_config.controller_ids(spec)
+    try:
+        # Controllers that were down at `down` hold too, until the release.
+        lifecycle.hold_unclean(client, [b for b in controllers if b not in state.held], state)
+        state.save(paths.lifecycle)
+        deadline = time.monotonic() + timeout
+        progress("Waiting for every ISR to be full before allowing unclean leader election again")
+        while not lifecycle.every_isr_full(client, set(spec.broker_ids())):
+            if time.monotonic() >= deadline:
+                progress("Unclean leader election stays held off (some ISRs are not full yet); "
+                         "`mskctl local up` again releases it")
+                return False
+            time.sleep(0.2)
+        lifecycle.release_unclean(client, state)
+    except KafkaException as exc:
+        progress(f"Could not release the hold on unclean leader election yet: {exc}")
+        return False
+    finally:
+        state.save(paths.lifecycle)
+    return True
 
 
 def wait_ready(spec: ClusterSpec, paths: ClusterPaths, timeout: float) -> None:
@@ -284,19 +353,75 @@ def wait_ready(spec: ClusterSpec, paths: ClusterPaths, timeout: float) -> None:
         health.wait_for_broker(spec, paths, b, timeout=max(1.0, deadline - time.monotonic()))
 
 
-def down(name: str, *, wipe: bool = False, progress: Progress = lambda _: None) -> list[int]:
+def down(
+    name: str, *, wipe: bool = False, force: bool = False, sync_timeout: float = SYNC_WAIT,
+    progress: Progress = lambda _: None,
+) -> list[int]:
+    """Stop the brokers without losing an acknowledged record (see `lifecycle`), then the AWS API."""
     spec, paths = require_spec(name)
-    progress("Stopping brokers")
     dist = kafka_dist_dir(spec.kafka_version)
-    stopped = brokers.stop_brokers(spec, paths, dist if dist.exists() else None)
-    for b in spec.broker_ids():
-        node_exporter.stop(spec, paths, b)
+    stopped: list[int] = []
+    if running_brokers(spec, paths) and not wipe:
+        client = operator.admin(spec, paths)
+        if not force:
+            progress("Waiting until every replica on a running broker is in sync")
+            lagging = lifecycle.wait_in_sync(client, lambda: set(running_brokers(spec, paths)),
+                                             timeout=sync_timeout, progress=progress)
+            if lagging:
+                raise LocalClusterError(
+                    f"Replicas are still out of sync after {sync_timeout:.0f} s "
+                    f"({lifecycle.describe_lag(lagging)}); nothing was stopped.",
+                    hint="Wait and run `mskctl local down` again, or pass --force to stop now "
+                    "(no acknowledged record is lost: unclean leader election stays held off "
+                    "until every ISR is full again after `up`).",
+                )
+    # The AWS API first: a RebootBroker in progress must not start a broker behind our back.
     progress("Stopping the local AWS API")
     processes.stop(paths.emulator_pid, str(paths.root), timeout=20)
+    if wipe:
+        stopped = brokers.stop_brokers(spec, paths, dist if dist.exists() else None)
+    elif alive := running_brokers(spec, paths):
+        stopped = stop_safely(spec, paths, alive, progress)
+        if dist.exists():
+            brokers.finish_cds_archive(dist)
+    for b in spec.broker_ids():
+        node_exporter.stop(spec, paths, b)
     if wipe:
         progress(f"Deleting {paths.root}")
         shutil.rmtree(paths.root, ignore_errors=True)
     return stopped
+
+
+def running_brokers(spec: ClusterSpec, paths: ClusterPaths) -> list[int]:
+    return [b for b in spec.broker_ids() if brokers.broker_pid(paths, b) is not None]
+
+
+def stop_safely(spec: ClusterSpec, paths: ClusterPaths, alive: list[int], progress: Progress) -> list[int]:
+    """Hold unclean election off on the running controllers, then stop group by group."""
+    state = lifecycle.LifecycleState.load(paths.lifecycle)
+    controllers = broker_config.controller_ids(spec)
+    client = operator.admin(spec, paths)
+    try:
+        lifecycle.hold_unclean(client, [b for b in controllers if b in alive], state)
+    except KafkaException as exc:
+        # Without a controller quorum nothing can be committed: say so, and stop anyway.
+        state.hold_error = str(exc)
+        progress(f"warning: could not hold off unclean leader election ({exc}); "
+                 "an out-of-sync replica may be elected leader after `up`")
+    state.save(paths.lifecycle)
+    active = health.active_controller(spec, [b for b in controllers if b in alive])
+    order: list[int] = []
+    for group in lifecycle.stop_plan(alive, controllers, active):
+        progress(f"Stopping broker{'s' if len(group) > 1 else ''} {', '.join(map(str, group))}")
+        if len(group) == 1:
+            brokers.stop_broker(paths, group[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(group)) as pool:
+                list(pool.map(lambda b: brokers.stop_broker(paths, b), group))
+        order += group
+    state.stop_order = order
+    state.save(paths.lifecycle)
+    return sorted(order)
 
 
 # ---- env ------------------------------------------------------------------------------

@@ -67,6 +67,19 @@ def broker_health(
     )
 
 
+def active_controller(spec: ClusterSpec, controllers: list[int]) -> int | None:
+    """The controller whose metrics say it is active (scraped side by side: ~0.2 s each)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def is_active(broker_id: int) -> bool:
+        metrics = scrape_metrics(spec.broker_host(broker_id))
+        return bool(metrics and (m := ACTIVE_CONTROLLER.search(metrics)) and float(m.group(1)) >= 1)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(controllers))) as pool:
+        return next((b for b, active in zip(controllers, pool.map(is_active, controllers), strict=True)
+                     if active), None)
+
+
 def cluster_health(spec: ClusterSpec, paths: ClusterPaths, *, with_metrics: bool = True
                    ) -> list[BrokerHealth]:
     client = operator.admin(spec, paths)

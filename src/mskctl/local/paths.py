@@ -38,6 +38,11 @@ class ClusterPaths:
         return self.root / "cluster.json"
 
     @property
+    def lifecycle(self) -> Path:
+        """How the brokers were last stopped and whether unclean election is held off."""
+        return self.root / "lifecycle.json"
+
+    @property
     def tls(self) -> Path:
         return self.root / "tls"
 

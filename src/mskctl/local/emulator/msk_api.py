@@ -306,9 +306,15 @@ class LocalMskApi:
             raise ApiError(400, "BadRequestException",
                            f"Broker id {ids[0]} is not in this cluster "
                            f"(brokers {self.spec.broker_ids()}).", "brokerIds")
-        if self.state() == "REBOOTING_BROKER":
+        state = self.state()
+        if state == "REBOOTING_BROKER":
             raise ApiError(409, "ConflictException",
                            "Another operation is in progress on this cluster.")
+        if state != "ACTIVE":
+            # As MSK: no reboot while the cluster is HEALING (a broker is down).
+            raise ApiError(400, "BadRequestException",
+                           f"The cluster is in the {state} state; a broker can be rebooted only "
+                           "when the cluster is ACTIVE.")
         operation = Operation(
             arn=f"arn:aws:kafka:{self.spec.region}:{self.spec.account_id}:cluster-operation/"
             f"{self.spec.name}/{self.spec.cluster_uuid}/{uuid.uuid4()}",
@@ -360,13 +366,25 @@ def _pascal(value: Any) -> Any:
     return value
 
 
+REBOOT_IN_SYNC_WAIT = 300.0
+
+
 def restart_with(spec: ClusterSpec, paths: ClusterPaths, java, dist) -> Callable[[int], None]:
-    """A broker restart as RebootBroker does it: controlled shutdown, start, back in the ISR path."""
-    from mskctl.local import health
+    """A broker restart as RebootBroker does it: controlled shutdown, start, and back in every ISR.
+
+    MSK reports the operation done only when the broker has caught up: a `down` right after a
+    reboot that returned early could stop the only in-sync replicas first.
+    """
+    from mskctl.local import health, lifecycle, operator
 
     def restart(broker_id: int) -> None:
         broker_procs.stop_broker(paths, broker_id)
         broker_procs.start_broker(spec, paths, broker_id, java, dist)
         health.wait_for_broker(spec, paths, broker_id, timeout=120)
+        lagging = lifecycle.wait_in_sync(operator.admin(spec, paths), lambda: {broker_id},
+                                         timeout=REBOOT_IN_SYNC_WAIT, progress=log.info)
+        if lagging:
+            raise RuntimeError(f"broker {broker_id} is back but not in sync after "
+                               f"{REBOOT_IN_SYNC_WAIT:.0f} s ({lifecycle.describe_lag(lagging)})")
 
     return restart
