@@ -102,7 +102,7 @@ def call(what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> 
 
 def kafka_error(error: KafkaError, what: str, *, mode: str | None = None, grant: str | None = None) -> MskctlError:
     """A KafkaError (from an exception, a delivery report or a consumed message) as a user error."""
-    code = error.code()
+    code = _cause_of_fatal(error) if error.code() == KafkaError._FATAL else error.code()
     message = f"Could not {what}: {error.name()}: {one_line(error.str())}"
     if code in KAFKA_AUTHORIZATION:
         return PermissionDenied(message, hint=f"The principal is not allowed to: grant it {grant or DEFAULT_GRANT}.")
@@ -114,6 +114,17 @@ def kafka_error(error: KafkaError, what: str, *, mode: str | None = None, grant:
     if code in KAFKA_BAD_REQUEST:
         return UsageError(message, hint="Check the topic name and the values passed (`mskctl topics list`).")
     return MskctlError(message, hint=_doctor(mode))
+
+
+def _cause_of_fatal(error: KafkaError) -> int:
+    """librdkafka reports a fatal error as _FATAL with its cause only in the text ("Fatal error: Broker:
+    Cluster authorization failed: ..."); classify by that text, as there is no other handle on it."""
+    text = error.str().lower()
+    if "authorization failed" in text:
+        return KafkaError.CLUSTER_AUTHORIZATION_FAILED
+    if "authentication" in text:
+        return KafkaError._AUTHENTICATION
+    return KafkaError._FATAL
 
 
 def one_line(value: object) -> str:

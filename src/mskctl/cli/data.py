@@ -7,13 +7,14 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from json.encoder import encode_basestring as _json_str
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, Producer, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mskctl.cli import options as o
@@ -96,7 +97,8 @@ def produce(
     # Bounded delivery: an unreachable cluster is reported after --timeout, not librdkafka's 5 minutes.
     settings = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
     protector = protection.producer_protector(protect, topic, conn) if protect else None
-    producer = conn.producer(**settings)
+    fatal: list[KafkaError] = []
+    producer = conn.producer(**settings, error_cb=_keeping_fatal(fatal, conn.client_settings.config.get("error_cb")))
     headers = _headers(header or [])
     latencies: list[float] = []
     errors: list[str] = []
@@ -107,7 +109,7 @@ def produce(
     progress = Progress(TextColumn("producing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err_console, disable=not show_progress)
     started = time.perf_counter()
-    with progress:
+    with progress, _explaining_fatal(producer, fatal, topic, conn.mode.value):
         task = progress.add_task("produce", total=total)
 
         def delivered(err: KafkaError | None, _msg: object, sent_at: float) -> None:
@@ -187,6 +189,32 @@ def _produce_summary(topic: str, mode: str, sent: int, size: int, elapsed: float
             "recordsPerSecond": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
             "latencyMs": {"p50": _percentile(latencies, 0.5), "p99": _percentile(latencies, 0.99)},
             "errors": sorted(set(errors))}
+
+
+def _keeping_fatal(fatal: list[KafkaError], chained: Callable[[KafkaError], None] | None
+                   ) -> Callable[[KafkaError], None]:
+    """An error_cb that keeps fatal errors (their cause) and still calls the connection's own (SCRAM rotation)."""
+    def on_error(error: KafkaError) -> None:
+        if error.fatal():
+            fatal.append(error)
+        if chained is not None:
+            chained(error)
+    return on_error
+
+
+@contextmanager
+def _explaining_fatal(producer: Producer, fatal: list[KafkaError], topic: str, mode: str) -> Iterator[None]:
+    """A fatal producer error (e.g. idempotent writes refused) is raised as "Local: Fatal error";
+    the error_cb got its cause, which is what the user must fix."""
+    try:
+        yield
+    except KafkaException as exc:
+        cause = fatal[0] if fatal else exc.args[0]
+        try:
+            producer.poll(0)  # serves error_cb; confluent-kafka raises the fatal error itself, with its own code
+        except KafkaException as served:
+            cause = served.args[0]
+        raise kafka_error(cause, f"produce to {topic}", mode=mode, grant=PRODUCE_GRANT) from None
 
 
 def _note_stdin_ignored(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from confluent_kafka.admin import AdminClient
 from mskctl.auth.providers import ClientSettings, client_settings
 from mskctl.config.resolve import resolve
 from mskctl.config.settings import AuthMode, Settings
+from mskctl.service_errors import translated
 
 # librdkafka logs through this logger: silent unless the CLI's --debug (or the caller) adds a handler.
 LIBRDKAFKA_LOG = logging.getLogger("mskctl.librdkafka")
@@ -43,14 +44,19 @@ class Connection:
         return {"logger": LIBRDKAFKA_LOG, **self._client.config, **_dotted(overrides)}
 
     def producer(self, **overrides: Any) -> Producer:
-        return self._track(Producer(self.librdkafka_config(**(PRODUCER_DEFAULTS | _dotted(overrides)))))
+        return self._create(Producer, self.librdkafka_config(**(PRODUCER_DEFAULTS | _dotted(overrides))))
 
     def consumer(self, group: str, **overrides: Any) -> Consumer:
         defaults = {"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
-        return self._track(Consumer(self.librdkafka_config(**(defaults | _dotted(overrides)))))
+        return self._create(Consumer, self.librdkafka_config(**(defaults | _dotted(overrides))))
 
     def admin(self, **overrides: Any) -> AdminClient:
-        return self._track(AdminClient(self.librdkafka_config(**overrides)))
+        return self._create(AdminClient, self.librdkafka_config(**overrides))
+
+    def _create(self, client_type: type, config: dict[str, Any]) -> Any:
+        # IAM signs its first token while the client is built: a signer failure surfaces here, as a KafkaException.
+        with translated(f"connect to {self.bootstrap} with {self.mode.value}", mode=self.mode.value):
+            return self._track(client_type(config))
 
     def _track(self, client: Any) -> Any:
         # SCRAM rotation: error_cb swaps credentials on every client of this connection.
