@@ -31,11 +31,6 @@ mock_provider "aws" {
       type           = "String"
     }
   }
-  mock_data "aws_secretsmanager_random_password" {
-    defaults = {
-      random_password = "Mock0Password0Not0Real0000000000"
-    }
-  }
 }
 
 override_resource {
