@@ -72,6 +72,14 @@ def test_real_wheel_msk_schema_matches_the_provider_docs():
     version = res["aws_secretsmanager_secret_version"]["block"]["attributes"]
     assert version["secret_string"]["sensitive"] is True
     assert version["secret_string_wo"]["write_only"] is True
+    assert version["secret_string_wo_version"] == {"type": "number", "optional": True}
+    # what modules/scram_secrets stores its passwords with: an ephemeral resource
+    password = schema["ephemeral_resource_schemas"]["aws_secretsmanager_random_password"]["block"]["attributes"]
+    assert password["random_password"].get("computed") and not password["random_password"].get("optional")
+    assert password["password_length"].get("optional")
+    # computed-only attributes the offline provider's negative fixtures set (it refuses them)
+    replication = res["aws_msk_replicator"]["block"]["block_types"]["replication_info_list"]["block"]["attributes"]
+    assert replication["source_kafka_cluster_alias"] == {"type": "string", "computed": True}
     for name in (
         "aws_msk_serverless_cluster",
         "aws_msk_configuration",
