@@ -58,7 +58,8 @@ plugin-test:
 
 # Terraform/OpenTofu offline (terraform/tools/README.md): OpenTofu built from the Go module proxy
 # and a schema-only AWS provider generated from PyPI's cdktn-provider-aws, cached in
-# ~/.cache/mskctl; then fmt, validate, plan, tofu test, negative fixtures and checkov.
+# ~/.cache/mskctl; then fmt, validate, plan, tofu test, negative fixtures, no secret in a saved
+# plan or state, and checkov.
 iac-check: install
 	@terraform/tools/iac-check
 
