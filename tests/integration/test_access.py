@@ -26,6 +26,7 @@ from confluent_kafka.admin import (
 )
 
 from mskctl.access.topic_configs import TOPIC_CONFIG_KEYS
+from mskctl.errors import ExitCode
 from mskctl.local.tls import LocalCA
 from tests.integration.iam_helpers import admin_iam_config, authentication_error, iam_config, token_callback
 from tests.integration.kafka_helpers import QUIET, can_produce, consume_all, create_topic, wait_until
@@ -199,7 +200,7 @@ principals:
         future.result(timeout=20)
 
     drift = mskctl(msk, "plan", "-f", str(spec), "--detailed-exitcode", check=False)
-    assert drift.returncode == 2
+    assert drift.returncode == ExitCode.CHANGES
     changes = plan_json(msk, spec)["changes"]
     config = next(c for c in changes if c["kind"] == "topic-config")
     assert config["detail"]["set"] == {"retention.ms": "3600000"} and config["detail"]["reset"] == ["segment.ms"]
@@ -305,7 +306,8 @@ principals:
     produce: [acc-{u}-t]
 """, "without.yaml")
     refused = mskctl(msk, "apply", "-f", str(without), "--yes", check=False)
-    assert refused.returncode == 2 and "would revoke the access of the identity running it" in refused.stderr
+    assert refused.returncode == ExitCode.USAGE
+    assert "would revoke the access of the identity running it" in refused.stderr
     mskctl(msk, "apply", "-f", str(without), "--yes", "--force")
     assert plan_json(msk, without)["changes"] == []
 
@@ -335,10 +337,10 @@ principals:
     assert f"AmazonMSK_acc-{u}-rot" not in {d["secret"] for d in due}
 
 
-def test_bad_spec_is_a_usage_error_with_file_and_line(msk, tmp_path):
+def test_bad_spec_is_an_input_error_with_file_and_line(msk, tmp_path):
     spec = write_spec(tmp_path, "topics:\n  t:\n    configs: {retention.msx: 1}\n")
-    out = mskctl(msk, "plan", "-f", str(spec), check=False)
-    assert out.returncode == 2
+    out = mskctl(msk, "plan", "-f", str(spec), "--detailed-exitcode", check=False)
+    assert out.returncode == ExitCode.DATA  # never 2, which means "changes" here
     assert f"{spec}:3: topics.t.configs.retention.msx: unknown topic config" in out.stderr
 
 

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from mskctl.errors import ExitCode
+
 pytestmark = pytest.mark.integration
 
 
@@ -41,14 +43,14 @@ def test_logs_show_the_end_of_a_broker_log(msk):
 
 def test_logs_of_unknown_broker_is_a_clear_error(msk):
     out = run("local", "logs", "--name", "itest", "--broker", "7")
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.USAGE
     assert "Broker 7 is not in cluster 'itest'" in out.stderr
     assert "Traceback" not in out.stderr
 
 
 def test_status_of_unknown_cluster_is_a_clear_error(msk):
     out = run("local", "status", "--name", "nosuch")
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.USAGE
     assert "no local cluster named 'nosuch'" in out.stderr
     assert "mskctl local up --name nosuch" in out.stderr
     assert "Traceback" not in out.stderr
@@ -81,7 +83,7 @@ def test_configuration_that_sets_managed_keys_is_refused(msk, tmp_path):
     config = tmp_path / "server.properties"
     config.write_text("listeners=PLAINTEXT://0.0.0.0:9092\nlog.retention.hours=1\n")
     out = run("local", "up", "--name", "new2", "--configuration", str(config))
-    assert out.returncode == 2
+    assert out.returncode == ExitCode.USAGE
     assert "listeners" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -89,7 +91,7 @@ def test_failed_maven_download_names_the_version_and_the_log(msk, tmp_path):
     env = dict(os.environ, MSKCTL_CACHE=str(tmp_path))
     command = [sys.executable, "-m", "mskctl.cli.main", "local", "install", "--kafka-version", "4.1.99"]
     out = subprocess.run(command, capture_output=True, text=True, env=env)
-    assert out.returncode == 3
+    assert out.returncode == ExitCode.PREREQUISITE
     assert "Downloading Apache Kafka 4.1.99 from Maven Central failed" in out.stderr
     assert "maven.log" in out.stderr and "hint:" in out.stderr
     assert "Traceback" not in out.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mskctl import connect
+from mskctl.errors import ExitCode
 from tests.integration.kafka_helpers import create_cmk, create_topic, scram_secret, wait_until
 
 pytestmark = pytest.mark.integration
@@ -89,7 +90,7 @@ def test_invalid_json_line_stops_with_its_number_and_keeps_what_came_before(msk,
     create_topic(msk.tls_config(), topic)
     result = subprocess.run([sys.executable, "-m", "mskctl.cli.main", "produce", topic, "--format", "json"],
                             input='{"ok": 1}\nnot json\n', text=True, env=cli_env, capture_output=True)
-    assert result.returncode == 2
+    assert result.returncode == ExitCode.DATA
     assert "Record 2 is not JSON" in result.stderr and "Traceback" not in result.stderr
     out = cli(cli_env, "consume", topic, "--from-beginning", "--max", "1", "-o", "jsonl").stdout
     assert json.loads(out)["value"] == '{"ok": 1}'
@@ -152,10 +153,10 @@ def test_terraform_outputs_become_a_profile_and_an_env_file(msk, cli_env, tmp_pa
 
 def test_unknown_profile_and_missing_brokers_are_clear_errors(msk, cli_env):
     bad = cli(cli_env, "topics", "list", "--profile", "nope", check=False)
-    assert bad.returncode == 2 and "Unknown profile 'nope'" in bad.stderr
+    assert bad.returncode == ExitCode.USAGE and "Unknown profile 'nope'" in bad.stderr
     bare = {k: v for k, v in cli_env.items() if not k.startswith("MSK_")}
     missing = cli(bare, "topics", "list", check=False)
-    assert missing.returncode == 2
+    assert missing.returncode == ExitCode.USAGE
     assert "No bootstrap servers" in missing.stderr and "MSK_BOOTSTRAP_SERVERS_IAM" in missing.stderr
     assert "AWS discovery" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -163,7 +164,7 @@ def test_unknown_profile_and_missing_brokers_are_clear_errors(msk, cli_env):
 def test_plaintext_needs_an_explicit_flag(msk, cli_env):
     env = dict(cli_env, MSK_BOOTSTRAP_SERVERS="127.0.0.1:9092")
     refused = cli(env, "topics", "list", "--auth", "plaintext", check=False)
-    assert refused.returncode == 2 and "--allow-plaintext" in refused.stderr
+    assert refused.returncode == ExitCode.USAGE and "--allow-plaintext" in refused.stderr
 
 
 def test_connect_api_with_only_a_cluster_arn_returns_real_clients(msk, unique, monkeypatch):
@@ -269,7 +270,7 @@ def test_unreachable_broker_is_a_clear_error_within_the_timeout(msk, cli_env):
     started = time.monotonic()
     result = cli(cli_env, "produce", "anything", "-n", "2", "--auth", "scram", "-b", "127.0.0.99:9096",
                  "--timeout", "3", check=False)
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.UNAVAILABLE
     assert time.monotonic() - started < 20
     assert "not delivered" in result.stderr or "timed out" in result.stderr
     assert "mskctl doctor --auth scram" in result.stderr and "Traceback" not in result.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer
 
+from mskctl.errors import ExitCode
 from tests.integration.iam_helpers import authentication_error, iam_config, token_callback
 from tests.integration.kafka_helpers import QUIET, create_topic, wait_until
 
@@ -156,7 +157,7 @@ def test_iam_user_without_kms_decrypt_sees_protected_values_and_a_failing_exit(m
     reader_env = env | {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
     with aws_api_enforces_iam(msk):
         out = consume(reader_env, topic, 6, auth="iam")
-    assert out.returncode == 5, out.stderr
+    assert out.returncode == ExitCode.FIELDS_PROTECTED, out.stderr
     assert "access-denied" in out.stderr and "kms:Decrypt" in out.stderr and "Traceback" not in out.stderr
     assert "6 of 6 protected record(s) shown with fields still protected" in out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -180,7 +181,7 @@ def test_forget_a_subject_through_the_cli_and_everyone_else_still_reads(msk, env
     forgot = cli(env, "protect", "forget", "alice", "--policy", str(policy), "-o", "json")
     assert forgot.returncode == 0 and json.loads(forgot.stdout)["deleted"] is True, forgot.stderr
     out = consume(env, topic, 8)
-    assert out.returncode == 5 and "forgotten" in out.stderr
+    assert out.returncode == ExitCode.FIELDS_PROTECTED and "forgotten" in out.stderr
     by_order = {json.loads(json.loads(line)["value"])["order"]: json.loads(line) for line in out.stdout.splitlines()}
     for order in records:
         line = by_order[order["order"]]
@@ -198,7 +199,7 @@ def test_produce_refuses_records_it_cannot_protect_and_topics_without_a_rule(msk
     create_topic(msk.tls_config(), topic)
     out = cli(env, "produce", topic, "--protect", str(policy), "--auth", "mtls",
               stdin=json.dumps(orders(1)[0]) + "\nnot json\n")
-    assert out.returncode == 1 and "Record 2" in out.stderr and "not JSON" in out.stderr
+    assert out.returncode == ExitCode.DATA and "Record 2" in out.stderr and "not JSON" in out.stderr
     assert "The 1 before it were sent" in out.stderr
     out = cli(env, "produce", f"other-{unique}", "--protect", str(policy), "--auth", "mtls", stdin="{}\n")
-    assert out.returncode == 2 and "no rule for topic" in out.stderr
+    assert out.returncode == ExitCode.USAGE and "no rule for topic" in out.stderr
