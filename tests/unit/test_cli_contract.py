@@ -120,6 +120,13 @@ def test_click_usage_errors_exit_64_not_2_which_plan_uses_for_changes(mskctl_cli
     assert mskctl_cli(*args).code == ExitCode.USAGE
 
 
+def test_every_command_maps_a_bad_option_to_64(mskctl_cli):
+    for path in COMMANDS:
+        ran = mskctl_cli(*path.split(), "--no-such-option")
+        assert ran.code == ExitCode.USAGE, (path, ran)
+        assert "No such option" in ran.err, (path, ran)
+
+
 def test_an_invalid_spec_under_detailed_exitcode_is_65_never_2(mskctl_cli, tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text("version: 1\ntopics:\n  orders: {partitions: many}\n")

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, Producer, TopicPartition
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mskctl.cli import options as o
@@ -165,7 +166,7 @@ def produce(
             err_console.print(f"protected with {protect}; KMS calls: "
                               + (", ".join(f"{k} {v}" for k, v in calls.items()) or "none"), highlight=False)
         for error in sorted(set(errors)):
-            err_console.print(f"[red]failed:[/] {error} ({errors.count(error)}x)", highlight=False)
+            err_console.print(f"[red]failed:[/] {escape(error)} ({errors.count(error)}x)", highlight=False)
     if failures:
         raise kafka_error(failures[0], f"deliver {len(failures)} of {sent} record(s) to {topic}",
                           mode=conn.mode.value, grant=PRODUCE_GRANT)
@@ -261,7 +262,7 @@ def consume(
                           role_arn, allow_plaintext,
                           data={"topic": topic, "consumer_group": group, "consume_timeout": timeout})
     topic = o.require_topic(settings, "consume")
-    timeout = settings.consume_timeout or DEFAULT_CONSUME_TIMEOUT
+    timeout = DEFAULT_CONSUME_TIMEOUT if settings.consume_timeout is None else settings.consume_timeout
     conn = Connection(settings, auth, profile)
     unprotecting = protection.Unprotecting(conn) if unprotect else None
     # A group from MSK_CONSUMER_GROUP or the profile does not apply to one --partition.

@@ -68,7 +68,7 @@ class Settings(BaseModel):
     consumer_group: str | None = None
     num_messages: int | None = Field(None, ge=1)
     message_interval: float | None = Field(None, ge=0)
-    consume_timeout: float | None = Field(None, gt=0)
+    consume_timeout: float | None = Field(None, ge=0)
     region: str | None = None
     ca_bundle: str | None = None
     tls_client_cert: str | None = None
