@@ -275,6 +275,12 @@ def test_error_text_is_printed_as_text_not_rich_markup(mskctl_cli):
     assert "NUM_MESSAGES='[/x] [bold]' (env) is invalid" in ran.err
 
 
+def test_doctor_prints_paths_and_broker_text_as_text(mskctl_cli, tmp_path):
+    ran = mskctl_cli("doctor", "--auth", "iam", MSKCTL_CONFIG=str(tmp_path / "x[/y]" / "c.toml"))
+    assert ran.code == ExitCode.FINDINGS
+    assert "x[/y]" in " ".join(ran.out.split())
+
+
 # ---- help from the constants the code uses ------------------------------------------------------------------------
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:

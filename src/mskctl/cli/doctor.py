@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mskctl.cli import options as o
@@ -34,11 +35,12 @@ def doctor(
         table = Table("check", "result", "detail")
         style = {"ok": "[green]ok[/]", "failed": "[red]FAILED[/]", "skipped": "[dim]skipped[/]"}
         for check in report.checks:
-            table.add_row(check.name, style[check.status], check.detail)
+            table.add_row(check.name, style[check.status], escape(check.detail))  # broker and AWS text, not markup
         console.print(table)
         failed = next((c for c in report.checks if c.status == "failed"), None)
         if failed:
-            console.print(f"[bold red]broken link:[/] {failed.name}\n[yellow]fix:[/] {failed.fix}", highlight=False)
+            console.print(f"[bold red]broken link:[/] {failed.name}\n[yellow]fix:[/] {escape(failed.fix)}",
+                          highlight=False)
         else:
             console.print(f"[green]healthy[/] ({report.auth})", highlight=False)
     if not report.healthy:
