@@ -96,10 +96,10 @@ def produce(
         _note_stdin_ignored(settings)
     conn = Connection(settings, auth, profile)
     # Bounded delivery: an unreachable cluster is reported after --timeout, not librdkafka's 5 minutes.
-    settings = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
+    overrides = {"message.timeout.ms": int(timeout * 1000)} | ({"enable.idempotence": False} if no_idempotence else {})
     protector = protection.producer_protector(protect, topic, conn) if protect else None
     fatal: list[KafkaError] = []
-    producer = conn.producer(**settings, error_cb=_keeping_fatal(fatal, conn.client_settings.config.get("error_cb")))
+    producer = conn.producer(**overrides, error_cb=_keeping_fatal(fatal, conn.client_settings.config.get("error_cb")))
     headers = _headers(header or [])
     latencies: list[float] = []
     errors: list[str] = []
