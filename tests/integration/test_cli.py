@@ -68,7 +68,7 @@ def test_list_shows_the_running_cluster(msk):
         (["local", "up", "--name", "new1", "--kafka-version", "2.8.1"], "not one the local MSK runs"),
         (["local", "up", "--name", "new1", "--client-broker", "SOMETIMES"], "not one of MSK's values"),
         (["local", "up", "--name", "bad name"], "is not valid"),
-        (["local", "up", "-n", "new1", "--kafka-version", "4.0.x", "--client-auth", "iam"], "needs Kafka"),
+        (["local", "up", "--name", "new1", "--kafka-version", "4.0.x", "--client-auth", "iam"], "needs Kafka"),
     ],
 )
 def test_bad_up_flags_give_a_message_and_hint_without_traceback(msk, args, expected):

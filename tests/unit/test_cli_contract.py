@@ -347,22 +347,12 @@ def _short_flags() -> dict[str, dict[str, set[str]]]:
 
 
 SHORT_FLAGS = _short_flags()
-# cli/local.py is the lifecycle work's file: its -b/-n/-c/-f must be renamed there (strict: passes once fixed).
-LOCAL_CONFLICTS = {"-b", "-n", "-c", "-f"}
 
 
-@pytest.mark.parametrize("short", [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="local up/logs/...: rename in cli/local.py"))
-    if s in LOCAL_CONFLICTS else s for s in sorted(SHORT_FLAGS)])
+@pytest.mark.parametrize("short", sorted(SHORT_FLAGS))
 def test_a_short_flag_means_one_long_option_in_every_command(short):
     meanings = SHORT_FLAGS[short]
     assert len(meanings) == 1, f"{short} means {meanings}"
-
-
-def test_the_short_flags_outside_local_mean_one_thing():
-    for short, meanings in SHORT_FLAGS.items():
-        outside = {long for long, paths in meanings.items() if any(not p.startswith("local") for p in paths)}
-        assert len(outside) <= 1, f"{short} means {meanings}"
 
 
 def test_bootstrap_flag_is_filed_under_the_same_mode_by_doctor_and_the_data_commands(mskctl_cli):

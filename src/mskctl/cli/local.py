@@ -20,7 +20,9 @@ from mskctl.local.spec import ClusterSpec
 app = typer.Typer(help="Run a local Amazon MSK: real Kafka brokers behind the AWS API.",
                   no_args_is_help=True)
 
-NAME = typer.Option("local", "--name", "-n", help="Which local cluster.")
+# No short flags where other commands give the letter another meaning (-n --count, -b
+# --bootstrap-servers, -c --config, -f --file): one meaning per short flag across mskctl.
+NAME = typer.Option("local", "--name", help="Which local cluster.")
 
 
 class Output(StrEnum):
@@ -48,7 +50,7 @@ def _progress(quiet: bool):
 @app.command()
 def up(
     name: str = NAME,
-    brokers: int = typer.Option(None, "--brokers", "-b", min=1, max=6,
+    brokers: int = typer.Option(None, "--brokers", min=1, max=6,
                                 help="Number of brokers, 1-6 (default 3, ids 1..N)."),
     kafka_version: str = typer.Option(None, "--kafka-version",
                                       help="MSK Kafka version (default 4.1.x) or an Apache release."),
@@ -58,7 +60,7 @@ def up(
     client_broker: str = typer.Option(None, "--client-broker",
                                       help="Client-broker encryption: TLS (default), "
                                       "TLS_PLAINTEXT or PLAINTEXT."),
-    configuration: Path = typer.Option(None, "--configuration", "-c",
+    configuration: Path = typer.Option(None, "--configuration",
                                        help="server.properties overrides, as aws_msk_configuration."),
     region: str = typer.Option(None, "--region", help="AWS region of the cluster (us-east-1)."),
     timeout: float = typer.Option(180, "--timeout", help="Seconds to wait for readiness."),
@@ -175,7 +177,7 @@ def logs(
     name: str = NAME,
     broker: int = typer.Option(None, "--broker", help="A broker's log; default: the AWS API's."),
     lines: int = typer.Option(50, "--lines", "-l", min=0, help="How many last lines."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    follow: bool = typer.Option(False, "--follow", help="Keep printing new lines."),
 ) -> None:
     """Print the end of a broker's or the AWS API's log."""
     spec, paths = cluster.require_spec(name)
