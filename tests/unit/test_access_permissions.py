@@ -9,7 +9,7 @@ import pytest
 from mskctl.access import permissions
 from mskctl.access.desired import desired_state
 from mskctl.access.loader import load, load_text
-from mskctl.access.permissions import ACL_TABLE, IAM_TABLE, Acl, ClusterArn
+from mskctl.access.permissions import ACL_TABLE, IAM_TABLE, Acl, ClusterArn, Resource
 from mskctl.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,17 +87,76 @@ def test_prefixes_become_prefixed_acls_and_iam_wildcards_and_nothing_broader():
     assert resources == {ARN, f"{CLUSTER.resource('topic')}/orders.*", f"{CLUSTER.resource('transactional-id')}/tx-*"}
 
 
-def test_admin_intent_grants_topic_management_not_data():
+def test_iam_table_is_exactly_msk_least_privilege_per_intent_and_resource():
+    # Written out from MSK's "Semantics of actions and resources", not read from the product.
+    assert IAM_TABLE == {
+        ("connect", Resource.CLUSTER): ("Connect",),
+        ("produce", Resource.TOPIC): ("DescribeTopic", "WriteData"),
+        ("produce.idempotent", Resource.CLUSTER): ("WriteDataIdempotently",),
+        ("produce", Resource.TRANSACTIONAL_ID): ("DescribeTransactionalId", "AlterTransactionalId"),
+        ("consume", Resource.TOPIC): ("DescribeTopic", "ReadData"),
+        ("consume", Resource.GROUP): ("DescribeGroup", "AlterGroup"),
+        ("admin", Resource.TOPIC): ("DescribeTopic", "CreateTopic", "AlterTopic", "DeleteTopic",
+                                    "DescribeTopicDynamicConfiguration", "AlterTopicDynamicConfiguration"),
+        ("admin", Resource.GROUP): ("DescribeGroup", "DeleteGroup"),
+    }
+
+
+def test_acl_table_is_exactly_what_kafka_acls_users_grant_per_intent_and_resource():
+    assert ACL_TABLE == {
+        ("produce", Resource.TOPIC): ("WRITE", "DESCRIBE"),
+        ("produce", Resource.TRANSACTIONAL_ID): ("WRITE", "DESCRIBE"),
+        ("consume", Resource.TOPIC): ("READ", "DESCRIBE"),
+        ("consume", Resource.GROUP): ("READ",),
+        ("admin", Resource.TOPIC): ("CREATE", "DELETE", "ALTER", "DESCRIBE", "ALTER_CONFIGS", "DESCRIBE_CONFIGS"),
+        ("admin", Resource.GROUP): ("DELETE", "DESCRIBE"),
+    }
+
+
+def test_admin_intent_grants_exactly_topic_and_group_management_and_no_data():
     p = principal("scram: true\nadmin: {topics: [t], groups: [g]}")
-    operations = {(a.resource_type, a.operation) for a in permissions.acls_for(p, "p")}
-    assert ("TOPIC", "READ") not in operations and ("TOPIC", "WRITE") not in operations
-    assert ("TOPIC", "CREATE") in operations and ("GROUP", "DELETE") in operations
+    assert permissions.acls_for(p, "p") == {
+        Acl("User:p", "TOPIC", "LITERAL", "t", operation)
+        for operation in ("CREATE", "DELETE", "ALTER", "DESCRIBE", "ALTER_CONFIGS", "DESCRIBE_CONFIGS")
+    } | {Acl("User:p", "GROUP", "LITERAL", "g", "DELETE"), Acl("User:p", "GROUP", "LITERAL", "g", "DESCRIBE")}
+
+
+def test_admin_iam_policy_is_exactly_connect_topic_management_and_group_describe_delete():
+    document = permissions.iam_policy(principal(
+        "iam: arn:aws:iam::123456789012:role/r\nadmin: {topics: [t], groups: [g]}"), CLUSTER)
+    assert document == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": ARN},
+        {"Effect": "Allow", "Action": ["kafka-cluster:DeleteGroup", "kafka-cluster:DescribeGroup"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:group/iam-kafka/abcd-1/g"},
+        {"Effect": "Allow", "Action": [
+            "kafka-cluster:AlterTopic", "kafka-cluster:AlterTopicDynamicConfiguration", "kafka-cluster:CreateTopic",
+            "kafka-cluster:DeleteTopic", "kafka-cluster:DescribeTopic",
+            "kafka-cluster:DescribeTopicDynamicConfiguration"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:topic/iam-kafka/abcd-1/t"},
+    ]}
+
+
+def test_transactional_produce_policy_is_exactly_describe_and_alter_on_the_transactional_id():
+    document = permissions.iam_policy(principal(
+        "iam: arn:aws:iam::123456789012:role/r\nproduce: {topics: [t], transactional_ids: [tx], idempotent: false}"),
+        CLUSTER)
+    assert document["Statement"][1:] == [
+        {"Effect": "Allow", "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:topic/iam-kafka/abcd-1/t"},
+        {"Effect": "Allow", "Action": ["kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalId"],
+         "Resource": "arn:aws:kafka:us-east-1:123456789012:transactional-id/iam-kafka/abcd-1/tx"},
+    ]
 
 
 def test_iam_principals_get_no_acls_and_scram_users_no_policies():
     iam = principal("iam: arn:aws:iam::123456789012:role/r\nconsume: [t]")
     assert permissions.acls_for(iam, "p") == set()
     assert permissions.kafka_principal(principal("scram: {user: billing-app}\nconsume: [t]"), "p") == "User:billing-app"
+    spec = load_text("principals:\n  app:\n    scram: {user: billing-app}\n    consume: [t]\n"
+                     "  role:\n    iam: arn:aws:iam::123456789012:role/r\n    consume: [t]\n").spec
+    desired = desired_state(spec, None, ARN)
+    assert set(desired.iam) == {"role"}
+    assert {a.principal for a in desired.acls} == {"User:billing-app"}
 
 
 def test_oversized_policy_is_refused_with_a_hint():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mskctl.access.context import Identity, revocations
 from mskctl.access.desired import desired_state
 from mskctl.access.live import Live, LivePolicy, LiveSecret, LiveTopic
@@ -126,6 +128,30 @@ def test_missing_iam_role_and_default_key_secret_are_impossible_not_attempted():
     _, plan = plan_for(live)
     assert {(c.kind, c.action) for c in plan.changes} == {(Kind.iam_policy, Action.impossible),
                                                           (Kind.scram_association, Action.impossible)}
+
+
+@pytest.mark.parametrize("kms_key_id", [None, "alias/aws/secretsmanager"])
+def test_an_unassociated_secret_under_the_aws_managed_key_is_impossible_to_associate(kms_key_id):
+    desired, _ = plan_for(Live())
+    live = in_sync(desired)
+    live.secrets["AmazonMSK_app-writer"].kms_key_id = kms_key_id
+    live.associated.clear()
+    _, plan = plan_for(live)
+    assert [(c.kind, c.action, c.target) for c in plan.changes] == [
+        (Kind.scram_association, Action.impossible, "AmazonMSK_app-writer")]
+    assert "AWS managed key" in plan.changes[0].summary
+
+
+@pytest.mark.parametrize("kms_key_id", ["alias/awsome-team", "alias/team/aws/", "arn:aws:kms:us-east-1:1:key/k"])
+def test_an_unassociated_secret_under_a_customer_key_is_associated(kms_key_id):
+    desired, _ = plan_for(Live())
+    live = in_sync(desired)
+    live.secrets["AmazonMSK_app-writer"].kms_key_id = kms_key_id
+    live.associated.clear()
+    _, plan = plan_for(live)
+    assert [(c.kind, c.action, c.target) for c in plan.changes] == [
+        (Kind.scram_association, Action.create, "AmazonMSK_app-writer")]
+    assert plan.changes[0].detail["arn"] == "arn:secret:AmazonMSK_app-writer"
 
 
 def test_secrets_are_removed_only_when_this_spec_created_them():

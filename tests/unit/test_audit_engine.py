@@ -172,6 +172,27 @@ def test_sarif_fingerprints_survive_line_moves():
         {r["partialFingerprints"]["mskctlFinding/v1"] for r in second}
 
 
+def test_sarif_fingerprints_differ_when_rule_layer_or_location_differ():
+    terraform = LayerResult(Layer.terraform)
+    main = Location(file=TF, line=12, name="aws_msk_cluster.main")
+    terraform.add(Finding(rule("public-access"), Layer.terraform, main, "public"))
+    terraform.add(Finding(rule("open-monitoring-off"), Layer.terraform, main, "same place, other rule"))
+    terraform.add(Finding(rule("public-access"), Layer.terraform,
+                          Location(file=TF, line=12, name="aws_msk_cluster.other"), "same rule, other resource"))
+    terraform.add(Finding(rule("public-access"), Layer.terraform,
+                          Location(file="terraform/environments/prod/main.tf", line=12, name="aws_msk_cluster.main"),
+                          "same rule and address, other file"))
+    aws = LayerResult(Layer.aws)
+    arn = "arn:aws:kafka:eu-west-1:123456789012:cluster/dev/abc"
+    aws.add(Finding(rule("public-access"), Layer.aws, Location(arn=arn, name="dev"), "same rule, deployed"))
+    aws.add(Finding(rule("public-access"), Layer.aws, Location(arn=arn.replace("abc", "def"), name="dev"),
+                    "same rule, other cluster"))
+    results = to_sarif(audit(terraform, aws))["runs"][0]["results"]
+    fingerprints = [r["partialFingerprints"]["mskctlFinding/v1"] for r in results]
+    assert len(results) == 6
+    assert len(set(fingerprints)) == 6
+
+
 def test_controls_matrix_marks_fail_pass_and_not_checked_per_layer():
     controls = {c.item: c for c in matrix(audit(aws_result(), live_result()))}
     assert set(controls) == set(CHECKLIST)

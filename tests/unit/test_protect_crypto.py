@@ -8,7 +8,7 @@ import json
 import pytest
 
 from mskctl.protect import HEADER, ProtectError, Protector, Reason, load_text
-from mskctl.protect.envelope import ENCRYPTED, decode_header
+from mskctl.protect.envelope import ENCRYPTED, HINT_SIZE, decode_header, hint
 from tests.unit.test_protect_helpers import Aws, Clock, aws_fixture, iam_enforced, moto_endpoint_fixture  # noqa: F401
 
 ORDER = {
@@ -406,3 +406,25 @@ def test_a_missing_key_table_is_named(aws):
     with pytest.raises(ProtectError, match="no-such-table") as caught:
         producer.protect("orders", record(customer("c-1", "x@example.com")))
     assert "protect init" in caught.value.message
+
+
+def test_subject_keyed_value_moved_to_another_topic_with_its_hint_rewritten_fails_authentication(aws):
+    # A subject's key is not bound to a topic (a DEK is, by its KMS encryption context): only the
+    # associated data, mskctl:1 \0 topic \0 field, keeps a subject-keyed value on its topic.
+    fields = "      - {path: $.customer.email, action: encrypt, subject: $.customer.id}\n"
+    protected = aws.protector(fields).protect("orders", record(customer("c-8", "moved@example.com")))
+    doc = json.loads(protected.value)
+    payload = bytearray(base64.b64decode(doc["customer"]["email"][len(ENCRYPTED):]))
+
+    def with_hint(topic: str) -> bytes:
+        payload[:HINT_SIZE] = hint(topic, "$.customer.email")
+        doc["customer"]["email"] = ENCRYPTED + base64.b64encode(bytes(payload)).decode()
+        return json.dumps(doc).encode()
+
+    consumer = aws.protector()
+    moved = consumer.unprotect("orders-copy", with_hint("orders-copy"), protected.headers)
+    assert [(p.field, p.reason) for p in moved.problems] == [("$.customer.email", Reason.tampered)]
+    assert "moved@example.com" not in (moved.value or b"").decode()
+    # The very same bytes read on their own topic: only the topic changed above.
+    home = consumer.unprotect("orders", with_hint("orders"), protected.headers)
+    assert home.problems == [] and json.loads(home.value)["customer"]["email"] == "moved@example.com"

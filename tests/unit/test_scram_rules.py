@@ -46,9 +46,18 @@ def test_valid_secret_yields_its_credential(aws, spec):
     ("kwargs", "code"),
     [
         ({"name": "alice"}, "InvalidSecretName"),
+        ({"name": "AmazonMSKalice"}, "InvalidSecretName"),  # the prefix ends with the underscore
+        ({"name": "amazonmsk_alice"}, "InvalidSecretName"),
         ({"key": False}, "InvalidKmsKey"),
         ({"value": {"username": "alice"}}, "InvalidSecretValue"),
         ({"value": {"username": "", "password": "x"}}, "InvalidSecretValue"),
+        ({"value": {"username": "alice", "password": ""}}, "InvalidSecretValue"),
+        ({"value": {"username": "alice", "password": 7}}, "InvalidSecretValue"),
+        ({"value": ["alice", "pw"]}, "InvalidSecretValue"),
+        # A SCRAM user named like an IAM principal would be decided by that principal's IAM policies.
+        ({"value": {"username": "arn:aws:iam::123456789012:user/mskctl-admin", "password": "x"}},
+         "InvalidSecretValue"),
+        ({"value": {"username": "arn:", "password": "x"}}, "InvalidSecretValue"),
     ],
 )
 def test_rule_violations_have_msk_error_codes(aws, spec, kwargs, code):
@@ -56,6 +65,41 @@ def test_rule_violations_have_msk_error_codes(aws, spec, kwargs, code):
     with pytest.raises(ScramSecretError) as error:
         read_credential(spec, secret(sm, kms, **kwargs))
     assert error.value.code == code
+
+
+def test_a_user_name_starting_with_arn_is_refused_as_reserved_for_iam_principals(aws, spec):
+    sm, kms = aws
+    with pytest.raises(ScramSecretError, match="may not start with 'arn:'"):
+        read_credential(spec, secret(sm, kms, value={"username": "arn:aws:iam::1:role/x", "password": "pw"}))
+
+
+@pytest.mark.parametrize("username", ["alice-arn:x", "Arn-not-an-arn", "aws-arn"])
+def test_user_names_only_containing_arn_are_accepted(aws, spec, username):
+    sm, kms = aws
+    assert read_credential(spec, secret(sm, kms, value={"username": username, "password": "pw"})).username == username
+
+
+def test_secrets_under_the_aws_managed_key_or_an_asymmetric_key_are_refused(aws, spec):
+    sm, kms = aws
+    managed = sm.create_secret(Name="AmazonMSK_m", KmsKeyId="alias/aws/secretsmanager",
+                               SecretString=json.dumps({"username": "m", "password": "pw"}))["ARN"]
+    asymmetric = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    rsa = sm.create_secret(Name="AmazonMSK_r", KmsKeyId=asymmetric,
+                           SecretString=json.dumps({"username": "r", "password": "pw"}))["ARN"]
+    for arn, message in ((managed, "customer managed KMS key"), (rsa, "symmetric key")):
+        with pytest.raises(ScramSecretError, match=message) as error:
+            read_credential(spec, arn)
+        assert error.value.code == "InvalidKmsKey"
+
+
+def test_missing_or_deleted_secrets_are_not_found(aws, spec):
+    sm, kms = aws
+    arn = secret(sm, kms)
+    sm.delete_secret(SecretId=arn)
+    for secret_id in (arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_none-abcdef"):
+        with pytest.raises(ScramSecretError) as error:
+            read_credential(spec, secret_id)
+        assert error.value.code == "SecretNotFound"
 
 
 class FakeBrokers:
