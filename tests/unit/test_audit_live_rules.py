@@ -178,9 +178,9 @@ def test_a_thousand_topics_and_five_thousand_acls_are_judged_quickly():
     topics = [LiveTopic(f"topic-{i:04d}", 3) for i in range(1000)]
     acls = {Acl(f"User:u{i}", "TOPIC", "LITERAL", f"topic-{i % 999:04d}", op)
             for i in range(1000) for op in ("READ", "WRITE", "DESCRIBE", "CREATE", "ALTER")}
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time of this process: a busy CI machine does not inflate it
     result = evaluate("big", hardened(topics, acls))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert found(result) == {("topic-without-acls", "kafka://big/topic/topic-0999")}
 
 

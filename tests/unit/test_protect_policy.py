@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mskctl.errors import ExitCode, UsageError
 from mskctl.protect import PolicyError, json_schema, load_policy, load_text
 from mskctl.protect.schemas import tagged_fields
 
@@ -108,8 +109,9 @@ def test_tags_need_a_schema_and_must_match_something(tmp_path):
 
 
 def test_unreadable_policy_file_is_a_usage_error(tmp_path):
-    with pytest.raises(Exception, match="Cannot read protection policy"):
+    with pytest.raises(UsageError, match=r"Cannot read protection policy .*nope\.yaml: No such file") as caught:
         load_policy(tmp_path / "nope.yaml")
+    assert caught.value.exit_code == ExitCode.USAGE == 64
 
 
 # ---- schema tags ----------------------------------------------------------------------------------------

@@ -4,49 +4,31 @@ from __future__ import annotations
 
 import json
 
+from confluent_kafka import TIMESTAMP_CREATE_TIME, Message
+
 from mskctl.cli.data import _format_record
 
 
-class Record:
-    def __init__(self, key: bytes | None, value: bytes | None, headers: list | None) -> None:
-        self._key, self._value, self._headers = key, value, headers
-
-    def key(self) -> bytes | None:
-        return self._key
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> list | None:
-        return self._headers
-
-    def topic(self) -> str:
-        return "orders"
-
-    def partition(self) -> int:
-        return 2
-
-    def offset(self) -> int:
-        return 41
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, 1_700_000_000_000)
+def record(key: bytes | None, value: bytes | None, headers: list | None) -> Message:
+    """A real confluent_kafka.Message, as Consumer.poll() returns it."""
+    return Message(topic="orders", partition=2, offset=41, key=key, value=value, headers=headers,
+                   timestamp=(TIMESTAMP_CREATE_TIME, 1_700_000_000_000))
 
 
 def test_jsonl_round_trips_quotes_newlines_unicode_and_nulls():
     value = 'he said "hi"\n\tthen left \u00e9\u2603'
-    line = _format_record(Record(b"k\"1", value.encode(), [("src", b"a\nb"), ("empty", None)]), "jsonl")
+    line = _format_record(record(b"k\"1", value.encode(), [("src", b"a\nb"), ("empty", None)]), "jsonl")
     assert "\n" not in line
     assert json.loads(line) == {"topic": "orders", "partition": 2, "offset": 41, "timestamp": 1_700_000_000_000,
                                 "key": 'k"1', "headers": {"src": "a\nb", "empty": None}, "value": value}
 
 
 def test_jsonl_without_key_value_or_headers():
-    assert json.loads(_format_record(Record(None, None, None), "jsonl")) | {} == {
+    assert json.loads(_format_record(record(None, None, None), "jsonl")) == {
         "topic": "orders", "partition": 2, "offset": 41, "timestamp": 1_700_000_000_000, "key": None,
         "headers": {}, "value": None}
 
 
 def test_text_line_shows_partition_offset_key_headers_value():
-    assert _format_record(Record(b"k", b"v", [("h", b"1")]), "text") == "2:41 key=k h=1 v"
-    assert _format_record(Record(None, b"v", None), "text") == "2:41 key=- v"
+    assert _format_record(record(b"k", b"v", [("h", b"1")]), "text") == "2:41 key=k h=1 v"
+    assert _format_record(record(None, b"v", None), "text") == "2:41 key=- v"
