@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     PERMISSION = 77
     CONFIG = 78
     INTERRUPTED = 130
+    BROKEN_PIPE = 141
 
 
 # Outcome codes: the command ran and is telling you something; errors are every other non-zero code.
@@ -57,6 +58,8 @@ ERRORS: dict[ExitCode, str] = {
     ExitCode.CONFIG: "Configuration: the profile file, missing AWS credentials, region or AWS profile, a "
                      "missing CA bundle.",
     ExitCode.INTERRUPTED: "Interrupted (Ctrl-C) or aborted at a prompt.",
+    ExitCode.BROKEN_PIPE: "The reader of the output went away (`mskctl … | head`): mskctl stops quietly, with "
+                          "no traceback, and exits 141 (128 + SIGPIPE) as a CLI killed by SIGPIPE does.",
 }
 
 

@@ -15,12 +15,16 @@ Newlines and tabs are escaped too unless the caller keeps them (``keep="\\n\\t"`
 whole messages written by mskctl itself do. Part B of issue 16 (and any other module) may use
 this function for error locations and messages; it never raises, for any ``str``.
 
-Rich markup is a separate concern: ``mskctl.cli.output`` escapes brackets for rich on top of this.
+Rich markup: ``styled(template, *values)`` fills mskctl's own markup template with values that
+are never parsed as markup, and ``cell(value)`` makes a one-line table cell of a value; the
+consoles of ``mskctl.cli.output`` print plain strings with markup off.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from rich.text import Text
 
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
@@ -44,3 +48,46 @@ def _escape(char: str) -> str:
     if code <= 0xFFFF:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def styled(template: str, *values: object) -> Text:
+    """mskctl's own markup ``template`` with each ``{}`` filled by a value shown as data (never markup).
+
+    The values are not escaped into the markup (rich's ``escape`` gets backslash runs before a tag
+    wrong); each ``{}`` becomes a private-use placeholder, the template alone is parsed, and each
+    placeholder is then replaced by the value's text, styled as the placeholder was.
+    """
+    if template.count("{}") != len(values):
+        raise ValueError(f"styled(): {template.count('{}')} placeholder(s) for {len(values)} value(s)")
+    marks = [chr(_PLACEHOLDER + i) for i in range(len(values))]
+    parsed = Text.from_markup(_fill(template, marks), emoji=False)
+    result = Text(style=parsed.style, end="")
+    start = 0
+    for offset, char in enumerate(parsed.plain):
+        if char in marks:
+            result.append_text(parsed[start:offset])
+            result.append_text(_as_placeholder(parsed[offset:offset + 1], values[marks.index(char)]))
+            start = offset + 1
+    result.append_text(parsed[start:])
+    result.end = "\n"
+    return result
+
+
+_PLACEHOLDER = 0xF0000  # supplementary private use area: never in a template of mskctl's
+
+
+def _fill(template: str, marks: list[str]) -> str:
+    parts = template.split("{}")
+    return "".join(part + (marks[i] if i < len(marks) else "") for i, part in enumerate(parts))
+
+
+def _as_placeholder(place: Text, value: object) -> Text:
+    text = Text(printable(value))
+    for span in place.spans:
+        text.stylize(span.style, 0, len(text))
+    return text
+
+
+def cell(value: object) -> Text:
+    """A table cell or title holding user text: one line, control characters (newlines too) escaped."""
+    return Text(printable(value))

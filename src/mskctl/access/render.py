@@ -6,6 +6,7 @@ from rich.console import Console
 
 from mskctl.access.apply import ApplyResult
 from mskctl.access.plan import Action, Kind, Plan
+from mskctl.text import styled
 
 SYMBOLS = {Action.create: ("+", "green"), Action.update: ("~", "yellow"), Action.delete: ("-", "red"),
            Action.impossible: ("!", "magenta")}
@@ -24,21 +25,21 @@ def print_plan(plan: Plan, console: Console, *, allow_delete: bool = False) -> N
         changes = [c for c in plan.changes if c.kind in kinds]
         if not changes:
             continue
-        console.print(f"[bold]{title}[/]")
+        console.print(styled(f"[bold]{title}[/]"))
         for change in changes:
             symbol, colour = SYMBOLS[change.action]
             label = change.kind.value
-            text = f"  [{colour}]{symbol} {label:<18}[/] {change.target}"
+            text = styled(f"  [{colour}]{symbol} {label:<18}[/] {{}}", change.target)
             if change.summary:
-                text += f"  [dim]{change.summary}[/]"
+                text.append_text(styled("  [dim]{}[/]", change.summary))
             if change.action is Action.delete and not allow_delete:
-                text += "  [red](needs --allow-delete)[/]"
-            console.print(text, highlight=False, markup=True, soft_wrap=True)
+                text.append_text(styled("  [red](needs --allow-delete)[/]"))
+            console.print(text, highlight=False, soft_wrap=True)
             if change.kind is Kind.iam_policy and change.action is Action.update:
                 for action, resource in change.detail.get("added", []):
-                    console.print(f"      [green]+ {action}[/] {resource}", highlight=False)
+                    console.print(styled("      [green]+ {}[/] {}", action, resource), highlight=False)
                 for action, resource in change.detail.get("removed", []):
-                    console.print(f"      [red]- {action}[/] {resource}", highlight=False)
+                    console.print(styled("      [red]- {}[/] {}", action, resource), highlight=False)
     counts = plan.counts()
     console.print(f"\nPlan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to delete"
                   + (f", {counts['impossible']} impossible (reported, never attempted)" if counts["impossible"] else "")
@@ -55,4 +56,5 @@ def print_result(result: ApplyResult, console: Console) -> None:
                   f"brokers showed every change after {result.converged_after:.1f} s).",
                   highlight=False)
     for change, reason in result.skipped:
-        console.print(f"  [yellow]skipped[/] {change.kind.value} {change.target}: {reason}", highlight=False)
+        console.print(styled("  [yellow]skipped[/] {} {}: {}", change.kind.value, change.target, reason),
+                      highlight=False)

@@ -12,6 +12,7 @@ from mskctl.audit.controls import MATRIX_LAYERS, Control, Status
 from mskctl.audit.engine import AuditReport
 from mskctl.audit.model import Finding, Severity
 from mskctl.audit.rules import RULES
+from mskctl.text import cell, printable, styled
 
 WIDE = 160  # below this many columns findings print as blocks, not a table
 STYLES = {Severity.critical: "bold red", Severity.high: "red", Severity.medium: "yellow", Severity.low: "cyan"}
@@ -50,31 +51,35 @@ def print_findings(report: AuditReport, threshold: Severity, console: Console, *
             table.add_column(column, overflow="fold")
         for finding in shown:
             severity = finding.severity
-            label = f"[{STYLES[severity]}]{severity.value}[/]" + (" (suppressed)" if finding.suppressed else "")
-            table.add_row(label, finding.rule.id, finding.layer.value, str(finding.location), finding.message,
+            label = styled(f"[{STYLES[severity]}]{{}}[/]" + (" (suppressed)" if finding.suppressed else ""),
+                           severity.value)
+            table.add_row(label, finding.rule.id, finding.layer.value, cell(finding.location), finding.message,
                           finding.remedy)
         console.print(table)
     for note in report.unreached:
-        console.print(f"[dim]not audited: {note}[/]", highlight=False)
+        console.print(styled("[dim]not audited: {}[/]", note), highlight=False)
     for unused in report.unused_baseline:
-        console.print(f"[dim]baseline entry matched nothing: {unused}[/]", highlight=False)
+        console.print(styled("[dim]baseline entry matched nothing: {}[/]", unused), highlight=False)
     data = summary(report, threshold)
     counts = ", ".join(f"{n} {s}" for s, n in data["bySeverity"].items() if n)
     verdict = (f"[bold red]{data['failing']} at or above {threshold.value}[/]" if data["failing"]
-               else f"[green]none at or above {threshold.value}[/]")
-    console.print(f"{data['findings']} finding(s){' (' + counts + ')' if counts else ''}, {data['suppressed']} "
-                  f"suppressed, layers: {', '.join(data['layers'])}; {verdict}", highlight=False)
+               else f"[green]none at or above {threshold.value}[/]")  # numbers and names of mskctl's own
+    console.print(styled(f"{{}} finding(s){{}}, {data['suppressed']} suppressed, layers: {{}}; {verdict}",
+                         data["findings"], f" ({counts})" if counts else "", ", ".join(data["layers"])),
+                  highlight=False)
 
 
 def _print_blocks(findings: list[Finding], console: Console) -> None:
     """One finding per block: readable in narrow terminals and CI logs, where a six-column table is not."""
     for finding in findings:
         severity = finding.severity
-        suppressed = f"  [dim](suppressed: {finding.suppressed.reason})[/]" if finding.suppressed else ""
-        console.print(f"[{STYLES[severity]}]{severity.value.upper():8}[/] [bold]{finding.rule.id}[/]  "
-                      f"[dim]{finding.layer.value}[/]  {finding.location}{suppressed}", highlight=False)
-        console.print(f"         {finding.message}", highlight=False)
-        console.print(f"         [dim]fix:[/] {finding.remedy}", highlight=False)
+        line = styled(f"[{STYLES[severity]}]{{}}[/] [bold]{{}}[/]  [dim]{{}}[/]  {{}}", f"{severity.value.upper():8}",
+                      finding.rule.id, finding.layer.value, finding.location)
+        if finding.suppressed:
+            line.append_text(styled("  [dim](suppressed: {})[/]", finding.suppressed.reason))
+        console.print(line, highlight=False)
+        console.print(f"         {printable(finding.message)}", highlight=False)
+        console.print(styled("         [dim]fix:[/] {}", finding.remedy), highlight=False)
 
 
 def print_controls(controls: list[Control], console: Console) -> None:
@@ -89,7 +94,7 @@ def print_controls(controls: list[Control], console: Console) -> None:
             status = control.status[layer]
             text = status.value + (f" ({', '.join(control.failing_rules[layer])})" if status is Status.failed
                                    else "")
-            cells.append(f"[{STATUS_STYLES[status]}]{text}[/]")
+            cells.append(styled(f"[{STATUS_STYLES[status]}]{{}}[/]", text))
         table.add_row(control.item, control.text, *cells)
     console.print(table)
 
@@ -99,7 +104,8 @@ def print_rules(console: Console) -> None:
     for column in ("rule", "severity", "layers", "checklist", "Security Hub / checkov / Prowler"):
         table.add_column(column, overflow="fold")
     for rule in RULES.values():
-        table.add_row(f"{rule.id}\n[dim]{rule.title}[/]", f"[{STYLES[rule.severity]}]{rule.severity.value}[/]",
+        table.add_row(styled("{}\n[dim]{}[/]", rule.id, rule.title), styled(f"[{STYLES[rule.severity]}]{{}}[/]",
+                                                                            rule.severity.value),
                       ", ".join(layer.value for layer in rule.layers), ", ".join(rule.checklist),
                       ", ".join((*rule.security_hub, *rule.checkov, *rule.prowler)) or "-")
     console.print(table)

@@ -9,9 +9,11 @@ expects, so a dismissed risk remains visible.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from mskctl.audit.engine import AuditReport
 from mskctl.audit.model import Finding, Rule, Severity
@@ -110,8 +112,17 @@ def _artifact(file: str) -> dict[str, str]:
     """Relative paths are relative to %SRCROOT% (the working directory); others are file:// URIs."""
     path = Path(file)
     if path.is_absolute():
-        return {"uri": path.as_uri()}
-    return {"uri": path.as_posix(), "uriBaseId": "%SRCROOT%"}
+        return {"uri": path.as_uri()}  # percent-encoded by pathlib
+    return {"uri": relative_uri(path), "uriBaseId": "%SRCROOT%"}
+
+
+def relative_uri(path: Path) -> str:
+    """A relative URI reference (RFC 3986) for ``path``: ``#``, ``%``, ``?``, ``:``, spaces and controls encoded.
+
+    Unencoded, ``my file#1.tf`` reads as path ``my file`` and fragment ``1.tf``. The bytes are the
+    file system's (``os.fsencode``), so even a name that is not valid UTF-8 has a URI.
+    """
+    return quote_from_bytes(os.fsencode(path.as_posix()), safe="/")
 
 
 def _source(source: str) -> dict[str, Any]:

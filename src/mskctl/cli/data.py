@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, Producer, TopicPartition
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mskctl.cli import options as o
@@ -26,6 +25,7 @@ from mskctl.config.settings import ENV_VARS, Settings
 from mskctl.errors import InputError, ServiceUnavailable, UsageError
 from mskctl.protect.envelope import parse
 from mskctl.service_errors import kafka_error, translate, translated
+from mskctl.text import styled
 
 DEFAULT_CONSUME_TIMEOUT = 10.0
 # What a refused producer or consumer must be granted (the hint of an authorization error).
@@ -68,14 +68,15 @@ def produce(
     values: Annotated[list[str] | None, typer.Argument(help="Values; else --file, stdin, or -n generated.")] = None,
     count: Annotated[int | None, typer.Option("--count", "-n", min=1, help=o.env_help(
         "How many (generated) records; set, it wins over stdin.", "num_messages"))] = None,
-    interval: Annotated[float | None, typer.Option("--interval", min=0, help=o.env_help(
+    interval: Annotated[float | None, typer.Option("--interval", min=0, callback=o.finite, help=o.env_help(
         "Seconds between records (default 0).", "message_interval"))] = None,
     key: Annotated[str | None, typer.Option("--key", "-k", help="Record key.")] = None,
     header: Annotated[list[str] | None, typer.Option("--header", "-H", help="KEY=VALUE, repeatable.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="A file with one value per line.")] = None,
     value_format: Annotated[str, typer.Option("--format", help="raw or json (validated).")] = "raw",
     no_idempotence: Annotated[bool, typer.Option("--no-idempotence", help="Plain acks=all producer.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds a record may take to be delivered.")] = 30,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, callback=o.finite,
+                                                  help="Seconds a record may take to be delivered.")] = 30,
     protect: Annotated[Path | None, typer.Option("--protect", help="Protection policy (YAML): encrypt, tokenize, "
                                                  "mask or drop fields of JSON records before sending.")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.")] = "table",
@@ -166,7 +167,7 @@ def produce(
             err_console.print(f"protected with {protect}; KMS calls: "
                               + (", ".join(f"{k} {v}" for k, v in calls.items()) or "none"), highlight=False)
         for error in sorted(set(errors)):
-            err_console.print(f"[red]failed:[/] {escape(error)} ({errors.count(error)}x)", highlight=False)
+            err_console.print(styled("[red]failed:[/] {} ({}x)", error, errors.count(error)), highlight=False)
     if failures:
         raise kafka_error(failures[0], f"deliver {len(failures)} of {sent} record(s) to {topic}",
                           mode=conn.mode.value, grant=PRODUCE_GRANT)
@@ -244,7 +245,7 @@ def consume(
     from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the earliest offset.")] = False,
     timestamp: Annotated[int | None, typer.Option("--timestamp", help="Start at this time (ms since epoch).")] = None,
     max_records: Annotated[int | None, typer.Option("--max", "-m", min=1, help="Stop after N records.")] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", min=0, help=o.env_help(
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0, callback=o.finite, help=o.env_help(
         "Stop after N s without records (default 10).", "consume_timeout"))] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="text or jsonl.")] = "text",
     unprotect: Annotated[bool, typer.Option("--unprotect", help="Decrypt protected fields where allowed; the "

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from mskctl.cli import options as o
 from mskctl.cli.output import console, print_json
 from mskctl.doctor.checks import run
 from mskctl.errors import ExitCode
+from mskctl.text import printable, styled
 
 
 def doctor(
@@ -35,13 +35,14 @@ def doctor(
         table = Table("check", "result", "detail")
         style = {"ok": "[green]ok[/]", "failed": "[red]FAILED[/]", "skipped": "[dim]skipped[/]"}
         for check in report.checks:
-            table.add_row(check.name, style[check.status], escape(check.detail))  # broker and AWS text, not markup
+            table.add_row(check.name, styled(style[check.status]), check.detail)  # broker and AWS text: plain
         console.print(table)
         failed = next((c for c in report.checks if c.status == "failed"), None)
         if failed:
-            console.print(f"[bold red]broken link:[/] {failed.name}\n[yellow]fix:[/] {escape(failed.fix)}",
-                          highlight=False)
+            console.print(styled("[bold red]broken link:[/] {}", failed.name), highlight=False)
+            # The fix may span lines: its own newlines are kept, every other control character escaped.
+            console.print(styled("[yellow]fix:[/] ") + printable(failed.fix, keep="\n"), highlight=False)
         else:
-            console.print(f"[green]healthy[/] ({report.auth})", highlight=False)
+            console.print(styled("[green]healthy[/] ({})", report.auth), highlight=False)
     if not report.healthy:
         raise typer.Exit(ExitCode.FINDINGS)

@@ -11,11 +11,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from mskctl.cli.options import finite
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.errors import UsageError
 from mskctl.local import broker_config, cluster, health, lifecycle, node_exporter
 from mskctl.local.paths import ClusterPaths, state_home
 from mskctl.local.spec import ClusterSpec
+from mskctl.text import styled
 
 app = typer.Typer(help="Run a local Amazon MSK: real Kafka brokers behind the AWS API.",
                   no_args_is_help=True)
@@ -41,7 +43,7 @@ def _progress(quiet: bool):
 
     def report(message: str) -> None:
         if not quiet:
-            err_console.print(f"[dim]{time.monotonic() - started:5.1f}s[/] {message}",
+            err_console.print(styled(f"[dim]{time.monotonic() - started:5.1f}s[/] {{}}", message),
                               highlight=False)
 
     return report
@@ -63,7 +65,8 @@ def up(
     configuration: Path = typer.Option(None, "--configuration",
                                        help="server.properties overrides, as aws_msk_configuration."),
     region: str = typer.Option(None, "--region", help="AWS region of the cluster (us-east-1)."),
-    timeout: float = typer.Option(180, "--timeout", help="Seconds to wait for readiness."),
+    timeout: float = typer.Option(180, "--timeout", min=0, callback=finite,
+                                  help="Seconds to wait for readiness."),
     output: Output = typer.Option(Output.table, "--output", "-o"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
@@ -76,8 +79,8 @@ def up(
     spec = cluster.up(request, progress=_progress(quiet or output is Output.json))
     if not quiet:
         if output is Output.table:
-            err_console.print(f"[green]ready[/] in {time.monotonic() - started:.1f}s "
-                              f"— `eval \"$(mskctl local env --name {name})\"` to use it",
+            err_console.print(styled(f"[green]ready[/] in {time.monotonic() - started:.1f}s "
+                                     "— `eval \"$(mskctl local env --name {})\"` to use it", name),
                               highlight=False)
         _print_status(spec, ClusterPaths.for_name(spec.name), output)
 
@@ -105,7 +108,7 @@ def down(
     wipe: bool = typer.Option(False, "--wipe", help="Also delete data, certificates and AWS state."),
     force: bool = typer.Option(False, "--force",
                                help="Do not wait for out-of-sync replicas to catch up first."),
-    timeout: float = typer.Option(cluster.SYNC_WAIT, "--timeout", min=0,
+    timeout: float = typer.Option(cluster.SYNC_WAIT, "--timeout", min=0, callback=finite,
                                   help="Seconds to wait for replicas to catch up before refusing."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
@@ -246,7 +249,7 @@ def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> Non
     if output is Output.json:
         print_json(data)
         return
-    console.print(f"[bold]{data['name']}[/]  {data['clusterArn']}", highlight=False)
+    console.print(styled("[bold]{}[/]  {}", data["name"], data["clusterArn"]), highlight=False)
     console.print(f"Kafka {data['kafkaVersion']} (Apache {data['apacheKafkaVersion']}), "
                   f"client auth {', '.join(data['clientAuthentication'])}, "
                   f"client-broker encryption {data['clientBrokerEncryption']}", highlight=False)
@@ -255,7 +258,7 @@ def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> Non
         state_style = {"up": "green", "starting": "yellow", "down": "red"}[b["state"]]
         listeners = " ".join(f"{port}{'✓' if ok else '✗'}" for port, ok in b["listeners"].items())
         table.add_row(str(b["id"]), b["address"], str(b["pid"] or "-"),
-                      f"[{state_style}]{b['state']}[/]", listeners,
+                      styled(f"[{state_style}]{{}}[/]", b["state"]), listeners,
                       "active" if b["activeController"] else "")
     console.print(table)
     unclean = data["uncleanLeaderElection"]
@@ -264,8 +267,8 @@ def _print_status(spec: ClusterSpec, paths: ClusterPaths, output: Output) -> Non
                       f"{', '.join(map(str, unclean['heldOffOn']))} until every ISR is full; "
                       f"configured {unclean['configured']}", highlight=False)
     api = data["awsApi"]
-    console.print(f"AWS API  {api['endpoint']}  [{'green' if api['state'] == 'up' else 'red'}]"
-                  f"{api['state']}[/] (pid {api['pid'] or '-'})", highlight=False)
+    console.print(styled(f"AWS API  {{}}  [{'green' if api['state'] == 'up' else 'red'}]{{}}[/] (pid {{}})",
+                         api["endpoint"], api["state"], api["pid"] or "-"), highlight=False)
     for mode, servers in data["bootstrap"].items():
         console.print(f"bootstrap {mode:<9} {servers}", highlight=False)
     console.print(f"CA bundle {data['caBundle']}", highlight=False)

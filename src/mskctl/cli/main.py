@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 import sys
 import traceback
 from typing import NoReturn
@@ -19,10 +22,11 @@ from mskctl.cli.config import app as config_app
 from mskctl.cli.data import consume, produce
 from mskctl.cli.doctor import doctor
 from mskctl.cli.local import app as local_app
-from mskctl.cli.output import err_console
+from mskctl.cli.output import LAYOUT, err_console
 from mskctl.cli.protect import app as protect_app
 from mskctl.errors import ExitCode, MskctlError
 from mskctl.service_errors import translate
+from mskctl.text import printable
 
 app = typer.Typer(
     name="mskctl",
@@ -70,48 +74,139 @@ def root(
             logger.setLevel(logging.DEBUG)
 
 
-def main() -> None:
+def main() -> NoReturn:
+    """Run the command; whatever happens, exit with a code from the contract (never 1 for a crash)."""
+    try:
+        code = _run()
+        _flush_stdout()
+    except BrokenPipeError:
+        code = _broken_pipe()
+    except BaseException as exc:  # noqa: BLE001 - the last resort: nothing may escape with Python's exit 1
+        code = _crashed(exc)
+    sys.exit(code)
+
+
+def _run() -> int:
     try:
         result = app(standalone_mode=False)
         # Non-standalone click returns typer.Exit's code instead of raising it.
-        if isinstance(result, int) and result != 0:
-            sys.exit(result)
+        return result if isinstance(result, int) else 0
     except MskctlError as exc:
-        _fail(exc)
+        return _fail(exc)
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError) or type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            # rich (SystemExit(1) in on_broken_pipe) and click (EPIPE, then exit 1) handle a closed pipe
+            # themselves: the reader went away, which is neither a finding (1) nor a crash.
+            return _broken_pipe()
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else ExitCode.INTERNAL)
     except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(ExitCode.INTERRUPTED)
+        _print_error("aborted", "", None)
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(ExitCode.INTERRUPTED)
-    except Exception as exc:  # usage errors arrive here in non-standalone mode
-        # typer ships its own copy of click; its exceptions still have show() and exit_code.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        _print_error("interrupted", "", None)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - usage errors arrive here in non-standalone mode
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    # typer ships its own copy of click; its exceptions still have show() and exit_code.
+    if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        if _machine_output():
+            _print_error("error", exc.format_message() if hasattr(exc, "format_message") else str(exc),
+                         "run with --help for the usage.", ExitCode.USAGE)
+        else:
             exc.show()
-            sys.exit(ExitCode.USAGE)  # click says 2, which `plan --detailed-exitcode` uses for changes
-        if (translated := translate(exc, "complete the command")) is not None:
-            _fail(translated)  # an AWS or Kafka error no command caught is still the user's to fix
+        return ExitCode.USAGE  # click says 2, which `plan --detailed-exitcode` uses for changes
+    if (translated := translate(exc, "complete the command")) is not None:
+        return _fail(translated)  # an AWS or Kafka error no command caught is still the user's to fix
+    return _crashed(exc)
+
+
+def _crashed(exc: BaseException) -> int:
+    """A bug: plain text (the traceback with --debug), exit 70, and nothing here may raise."""
+    try:
         if _state["debug"]:
-            raise
+            traceback.print_exception(exc)
         _print_error("internal error", f"{type(exc).__name__}: {exc}",
-                     "run again with --debug for the traceback, and report it.")
-        sys.exit(ExitCode.INTERNAL)
+                     "run again with --debug for the traceback, and report it.", ExitCode.INTERNAL)
+    except BaseException:  # noqa: BLE001 - even printing failed (closed stderr, encoding): the code still says crash
+        pass
+    return ExitCode.INTERNAL
 
 
-def _fail(exc: MskctlError) -> NoReturn:
+def _fail(exc: MskctlError) -> int:
     if _state["debug"]:
         traceback.print_exc()
-    _print_error("error", exc.message, exc.hint)
-    sys.exit(exc.exit_code)
+    _print_error("error", exc.message, exc.hint, exc.exit_code)
+    return exc.exit_code
 
 
-def _print_error(label: str, message: str, hint: str | None) -> None:
-    """Message and hint as plain text: a `[/x]` in user input must neither crash rich nor restyle the line."""
-    err_console.print(Text.assemble((f"{label}:", "bold red"), " ", message), highlight=False)
-    if hint:
-        err_console.print(Text.assemble(("hint:", "yellow"), " ", hint), highlight=False)
+def _print_error(label: str, message: str, hint: str | None, code: int = ExitCode.INTERNAL) -> None:
+    """On stderr: a JSON error object with -o json/sarif, else plain text; never rich markup, never raising."""
+    if _machine_output():
+        kind = ExitCode(code).name if code in ExitCode._value2member_map_ else "ERROR"
+        error = {"code": int(code), "kind": kind, "message": message, "hint": hint}
+        _write_stderr(json.dumps({"error": error}) + "\n")
+        return
+    message, hint = _indented(message), _indented(hint) if hint else None
+    if err_console.is_terminal:
+        try:  # colour only the labels, on a terminal; the text is a Text, never parsed as markup
+            head = (f"{label}:", "bold red") if message else (label, "bold red")
+            err_console.print(Text.assemble(head, f" {message}" if message else ""))
+            if hint:
+                err_console.print(Text.assemble(("hint:", "yellow"), f" {hint}"))
+            return
+        except Exception:  # noqa: BLE001 - fall back to the plain write below
+            pass
+    _write_stderr((f"{label}: {message}" if message else label) + "\n" + (f"hint: {hint}\n" if hint else ""))
+
+
+def _indented(text: str) -> str:
+    """Control characters escaped; lines after the first indented, so no value can forge an `error:` line."""
+    return printable(text, keep=LAYOUT).replace("\n", "\n  ")
+
+
+def _write_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a closed or broken stderr: write the bytes directly, or give up
+        with contextlib.suppress(Exception):
+            os.write(2, text.encode("utf-8", "backslashreplace"))
+
+
+def _machine_output() -> bool:
+    """``-o json`` or ``-o sarif`` on the command line: errors are then a JSON object on stderr."""
+    args = sys.argv[1:]
+    for index, arg in enumerate(args):
+        value = None
+        if arg in ("-o", "--output") and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("--output="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-o") and not arg.startswith("--"):
+            value = arg[2:]
+        if value in ("json", "sarif"):
+            return True
+    return False
+
+
+def _flush_stdout() -> None:
+    # Flushed here, not at interpreter exit, so that a reader gone away is a BrokenPipeError we handle.
+    sys.stdout.flush()
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, as a CLI killed by SIGPIPE does."""
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush has nowhere to fail
+    return ExitCode.BROKEN_PIPE
 
 
 if __name__ == "__main__":

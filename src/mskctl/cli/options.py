@@ -6,6 +6,7 @@ table ``resolve`` reads, so the help cannot drift from the code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -87,3 +88,10 @@ def require_topic(resolved: Settings, command: str) -> str:
     raise UsageError(f"No topic: pass TOPIC or set {ENV_VARS['topic']}.",
                      hint=f"e.g. `mskctl {command} orders`, `export {ENV_VARS['topic']}=orders`, or topic = "
                      "\"orders\" in the profile.")
+
+
+def finite(value: float | None) -> float | None:
+    """A typer callback for seconds and intervals: ``nan`` and ``inf`` pass click's min= check, and never end."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds: give a finite number, e.g. 10.")
+    return value

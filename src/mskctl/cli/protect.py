@@ -17,6 +17,7 @@ from mskctl.errors import UsageError
 from mskctl.protect import FieldsLeftProtected, ProtectError, Protector, json_schema, load_policy
 from mskctl.protect.policy import LoadedPolicy
 from mskctl.protect.protector import UnprotectResult
+from mskctl.text import styled
 
 app = typer.Typer(help="Field-level protection: check a policy, create its key table, forget a subject, "
                        "print the policy's JSON Schema.", no_args_is_help=True)
@@ -264,8 +265,9 @@ class Unprotecting:
             self.reasons[(problem.field, problem.reason.value)] += 1
             if self.shown < SHOWN_PROBLEMS:
                 self.shown += 1
-                err_console.print(f"[yellow]{message.partition()}:{message.offset()}[/] {problem.path} not "
-                                  f"decrypted: {problem.reason.value}: {problem.message}", highlight=False)
+                err_console.print(styled("[yellow]{}:{}[/] {} not decrypted: {}: {}", message.partition(),
+                                         message.offset(), problem.path, problem.reason.value, problem.message),
+                                  highlight=False)
         return result, ', "protection": ' + json.dumps({"undecrypted": [p.as_json() for p in result.problems]})
 
     def finish(self) -> None:

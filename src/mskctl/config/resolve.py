@@ -58,8 +58,9 @@ def _build(values: dict[str, Any], sources: dict[str, str]) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
         raise UsageError(
-            f"{_named(field, sources.get(field), values.get(field))} is invalid: {first['msg']}.",
+            f"{_named(field, sources.get(field), values.get(field))} is invalid: {reason}.",
             hint=f"Fix it where it comes from ({sources.get(field, 'your input')}).",
         ) from None
 

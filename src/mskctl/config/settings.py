@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+from mskctl.config.endpoints import check_bootstrap, check_topic
+from mskctl.errors import UsageError
+from mskctl.text import printable
 
 
 class AuthMode(StrEnum):
@@ -48,27 +53,33 @@ def bootstrap_env_var(mode: AuthMode) -> str:
     return ENV_VARS[bootstrap_field(mode)]
 
 
+# Validated where settings are built, whatever their source (flag, env, profile, Terraform, AWS):
+# these strings end up in client configurations and generated files.
+Bootstrap = Annotated[str, AfterValidator(check_bootstrap)]
+TopicName = Annotated[str, AfterValidator(check_topic)]
+
+
 class Settings(BaseModel):
     """Everything a client needs; ``sources`` says where each value came from."""
 
     model_config = ConfigDict(extra="forbid")
 
     auth: AuthMode | None = None
-    bootstrap_iam: str | None = None
-    bootstrap_scram: str | None = None
-    bootstrap_tls: str | None = None
-    bootstrap_plaintext: str | None = None
+    bootstrap_iam: Bootstrap | None = None
+    bootstrap_scram: Bootstrap | None = None
+    bootstrap_tls: Bootstrap | None = None
+    bootstrap_plaintext: Bootstrap | None = None
     cluster_arn: str | None = None
     cluster_name: str | None = None
     scram_secret_arn: str | None = None
     scram_secret_name: str | None = None
     scram_username: str | None = None
     scram_password: SecretStr | None = None
-    topic: str | None = None
+    topic: TopicName | None = None
     consumer_group: str | None = None
     num_messages: int | None = Field(None, ge=1)
-    message_interval: float | None = Field(None, ge=0)
-    consume_timeout: float | None = Field(None, ge=0)
+    message_interval: float | None = Field(None, ge=0, allow_inf_nan=False)
+    consume_timeout: float | None = Field(None, ge=0, allow_inf_nan=False)
     region: str | None = None
     ca_bundle: str | None = None
     tls_client_cert: str | None = None
@@ -95,6 +106,11 @@ class Settings(BaseModel):
         if not bootstrap:
             return self
         field = bootstrap_field(auth or self.chosen_auth() or AuthMode.iam)
+        try:
+            check_bootstrap(bootstrap)  # model_copy does not validate
+        except ValueError as exc:
+            raise UsageError(f"--bootstrap-servers {printable(bootstrap)!r} is invalid: {exc}.",
+                             hint="e.g. -b b-1.example:9098,b-2.example:9098, or [2001:db8::1]:9098.") from None
         return self.model_copy(update={field: bootstrap, "sources": self.sources | {field: "flag"}})
 
     def chosen_auth(self) -> AuthMode | None:

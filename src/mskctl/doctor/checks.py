@@ -15,6 +15,7 @@ from confluent_kafka.admin import AclOperation, AdminClient, NewTopic
 from mskctl.auth.providers import boto_session
 from mskctl.auth.scram import SecretReader
 from mskctl.clients.connection import Connection
+from mskctl.config.endpoints import parse_bootstrap
 from mskctl.config.resolve import places_looked, resolve
 from mskctl.config.settings import AuthMode, Settings, bootstrap_env_var, bootstrap_field
 from mskctl.doctor import probes
@@ -95,7 +96,7 @@ def _settings(state: dict, flags: dict, profile: str | None, mode: AuthMode | No
                      "Looked in: " + places_looked(chosen, profile))
     bootstrap = settings.bootstrap_for(chosen)
     state.update(settings=settings, mode=chosen, profile=profile, bootstrap=bootstrap,
-                 brokers=[(h, int(p)) for h, _, p in (b.rpartition(":") for b in bootstrap.split(","))])
+                 brokers=[(b.host, b.port) for b in parse_bootstrap(bootstrap)])  # validated in Settings
     return f"{chosen.value} via {bootstrap} (from {settings.sources.get(bootstrap_field(chosen), '?')})"
 
 
