@@ -99,3 +99,18 @@ def test_the_ids_survive_a_save_and_restore(tmp_path):
         info = kafka.list_clusters_v2()["ClusterInfoList"][0]["Provisioned"]["BrokerNodeGroupInfo"]
         assert info["SecurityGroups"] == [network.security_group_id]
         assert info["ClientSubnets"] == [network.subnets[b] for b in spec.broker_ids()]
+
+
+def test_a_slot_whose_brokers_still_listen_is_not_free_even_with_its_aws_api_down():
+    import socket
+
+    from mskctl.local import broker_config
+    from mskctl.local.cluster import slot_is_free
+
+    slot = 23  # high: the test suite's own clusters take the low slots
+    assert slot_is_free(slot)
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind((f"127.0.0.{slot * 10 + 2}", broker_config.REPLICATION_PORT))
+        squatter.listen()
+        assert not slot_is_free(slot)

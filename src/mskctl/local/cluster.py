@@ -18,7 +18,7 @@ from confluent_kafka import KafkaException
 
 from mskctl.errors import LocalClusterError, UsageError
 from mskctl.local import broker_config, brokers, health, install, lifecycle, node_exporter, operator, processes
-from mskctl.local.network import port_is_free, taken_ports
+from mskctl.local.network import PortHolder, port_is_free, taken_ports
 from mskctl.local.paths import ClusterPaths, kafka_dist_dir, state_home
 from mskctl.local.spec import (
     EMULATOR_PORT,
@@ -82,11 +82,18 @@ def _free_slot(name: str) -> int:
                 except LocalClusterError:
                     continue
     for slot in range(1, MAX_SLOT + 1):
-        # A cluster of another state directory may hold the slot's addresses: skip it too.
-        if slot not in used and port_is_free(f"127.0.0.{slot * 10}", EMULATOR_PORT):
+        # A cluster of another state directory may hold the slot's addresses: skip it too. Its
+        # AWS API may be down while its brokers run, so look at the brokers' replication port too.
+        if slot not in used and slot_is_free(slot):
             return slot
     raise LocalClusterError(f"All {MAX_SLOT} local cluster slots are in use.",
                             hint="Remove one with `mskctl local down --wipe --name NAME`.")
+
+
+def slot_is_free(slot: int) -> bool:
+    addresses = [(f"127.0.0.{slot * 10}", EMULATOR_PORT)] + [
+        (f"127.0.0.{slot * 10 + b}", broker_config.REPLICATION_PORT) for b in range(1, 7)]
+    return all(port_is_free(host, port) for host, port in addresses)
 
 
 IAM_MIN_KAFKA = (4, 1)
@@ -113,6 +120,21 @@ def _configuration(path: Path | None) -> dict[str, str]:
             hint="Remove those keys: listeners, TLS, SASL and the authorizer are managed by MSK.",
         )
     return props
+
+
+# A broker killed a moment ago has left the process table's command line (its memory is being
+# released) but not yet closed its sockets: its ports look taken by an unknown process.
+PORT_RELEASE_WAIT = 15.0
+
+
+def ports_taken(endpoints: list[tuple[str, int]]) -> list[PortHolder]:
+    """Ports another process holds; ports held by no process we can name get a few seconds to free."""
+    deadline = time.monotonic() + PORT_RELEASE_WAIT
+    taken = taken_ports(endpoints)
+    while taken and all(t.pid is None or t.process is None for t in taken) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        taken = taken_ports(endpoints)
+    return taken
 
 
 def plan_spec(request: UpRequest) -> tuple[ClusterSpec, bool]:
@@ -259,7 +281,7 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
 
     stopped = [b for b in spec.broker_ids() if brokers.broker_pid(paths, b) is None]
     emulator_down = emulator_pid(paths) is None
-    if taken := taken_ports(endpoints_to_bind(spec, paths, stopped, emulator_down)):
+    if taken := ports_taken(endpoints_to_bind(spec, paths, stopped, emulator_down)):
         raise LocalClusterError(
             "Cannot start the local MSK: " + "; ".join(t.describe() for t in taken) + ".",
             hint="Stop that process, or give this cluster another --name (it gets other addresses).",
@@ -328,7 +350,8 @@ def release_when_in_sync(spec: ClusterSpec, paths: ClusterPaths, state: lifecycl
     controllers = broker_config.controller_ids(spec)
     try:
         # Controllers that were down at `down` hold too, until the release.
-        lifecycle.hold_unclean(client, [b for b in controllers if b not in state.held], state)
+        if lifecycle.hold_unclean(client, [b for b in controllers if b not in state.held], state):
+            progress(f"Could not hold off unclean leader election on {state.hold_error}")
         state.save(paths.lifecycle)
         deadline = time.monotonic() + timeout
         progress("Waiting for every ISR to be full before allowing unclean leader election again")
@@ -361,23 +384,24 @@ def down(
     spec, paths = require_spec(name)
     dist = kafka_dist_dir(spec.kafka_version)
     stopped: list[int] = []
-    if running_brokers(spec, paths) and not wipe:
-        client = operator.admin(spec, paths)
-        if not force:
-            progress("Waiting until every replica on a running broker is in sync")
-            lagging = lifecycle.wait_in_sync(client, lambda: set(running_brokers(spec, paths)),
-                                             timeout=sync_timeout, progress=progress)
-            if lagging:
-                raise LocalClusterError(
-                    f"Replicas are still out of sync after {sync_timeout:.0f} s "
-                    f"({lifecycle.describe_lag(lagging)}); nothing was stopped.",
-                    hint="Wait and run `mskctl local down` again, or pass --force to stop now "
-                    "(no acknowledged record is lost: unclean leader election stays held off "
-                    "until every ISR is full again after `up`).",
-                )
-    # The AWS API first: a RebootBroker in progress must not start a broker behind our back.
+    api_was_up = emulator_pid(paths) is not None
+    # The AWS API first: a RebootBroker in progress must not stop or start a broker behind our back.
     progress("Stopping the local AWS API")
     processes.stop(paths.emulator_pid, str(paths.root), timeout=20)
+    if running_brokers(spec, paths) and not (wipe or force):
+        progress("Waiting until every replica on a running broker is in sync")
+        lagging = lifecycle.wait_in_sync(operator.admin(spec, paths), lambda: set(running_brokers(spec, paths)),
+                                         timeout=sync_timeout, progress=progress)
+        if lagging:
+            if api_was_up:
+                start_emulator(spec, paths)
+            raise LocalClusterError(
+                f"Replicas are still out of sync after {sync_timeout:.0f} s "
+                f"({lifecycle.describe_lag(lagging)}); nothing was stopped.",
+                hint="Wait and run `mskctl local down` again, or pass --force to stop now "
+                "(no acknowledged record is lost: unclean leader election stays held off "
+                "until every ISR is full again after `up`).",
+            )
     if wipe:
         stopped = brokers.stop_brokers(spec, paths, dist if dist.exists() else None)
     elif alive := running_brokers(spec, paths):
@@ -401,13 +425,11 @@ def stop_safely(spec: ClusterSpec, paths: ClusterPaths, alive: list[int], progre
     state = lifecycle.LifecycleState.load(paths.lifecycle)
     controllers = broker_config.controller_ids(spec)
     client = operator.admin(spec, paths)
-    try:
-        lifecycle.hold_unclean(client, [b for b in controllers if b in alive], state)
-    except KafkaException as exc:
+    if failed := lifecycle.hold_unclean(client, [b for b in controllers if b in alive], state):
         # Without a controller quorum nothing can be committed: say so, and stop anyway.
-        state.hold_error = str(exc)
-        progress(f"warning: could not hold off unclean leader election ({exc}); "
-                 "an out-of-sync replica may be elected leader after `up`")
+        progress(f"warning: could not hold off unclean leader election on {state.hold_error}; "
+                 f"an out-of-sync replica may be elected leader after `up` if broker "
+                 f"{', '.join(map(str, failed))} wins the first controller election")
     state.save(paths.lifecycle)
     active = health.active_controller(spec, [b for b in controllers if b in alive])
     order: list[int] = []

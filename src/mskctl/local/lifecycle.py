@@ -177,13 +177,25 @@ def _set_node_unclean(client: AdminClient, broker: int, value: str | None, timeo
 
 
 def hold_unclean(client: AdminClient, controllers: list[int], state: LifecycleState,
-                 timeout: float = 10.0) -> None:
-    """Override unclean election to false on each running controller, remembering what it replaces."""
+                 timeout: float = 10.0) -> list[int]:
+    """Override unclean election to false on each controller, remembering what it replaces.
+
+    Each controller on its own: one that cannot be reached does not keep the others unheld.
+    Returns the ones that could not be held (``state.hold_error`` says why).
+    """
+    failed: list[int] = []
+    errors: list[str] = []
     for broker in controllers:
-        if broker not in state.held:
-            state.held[broker] = node_dynamic_unclean(client, broker, timeout)
-        _set_node_unclean(client, broker, HELD_VALUE, timeout)
-    state.hold_error = None
+        try:
+            previous = node_dynamic_unclean(client, broker, timeout)
+            _set_node_unclean(client, broker, HELD_VALUE, timeout)
+        except KafkaException as exc:
+            failed.append(broker)
+            errors.append(f"broker {broker}: {exc.args[0].str() if exc.args else exc}")
+            continue
+        state.held.setdefault(broker, previous)
+    state.hold_error = "; ".join(errors) or None
+    return failed
 
 
 def release_unclean(client: AdminClient, state: LifecycleState, timeout: float = 10.0) -> None:
