@@ -83,7 +83,7 @@ def _free_slot(name: str) -> int:
                     continue
     for slot in range(1, MAX_SLOT + 1):
         # A cluster of another state directory may hold the slot's addresses: skip it too. Its
-        # AWS API may be down while its brokers run, so look at the brokers' replication port too.
+        # AWS API may be down while its brokers run, so look at the brokers' ports too.
         if slot not in used and slot_is_free(slot):
             return slot
     raise LocalClusterError(f"All {MAX_SLOT} local cluster slots are in use.",
@@ -91,8 +91,10 @@ def _free_slot(name: str) -> int:
 
 
 def slot_is_free(slot: int) -> bool:
+    # The JMX exporter's port is bound first, as the JVM starts; the replication port once Kafka runs.
     addresses = [(f"127.0.0.{slot * 10}", EMULATOR_PORT)] + [
-        (f"127.0.0.{slot * 10 + b}", broker_config.REPLICATION_PORT) for b in range(1, 7)]
+        (f"127.0.0.{slot * 10 + b}", port) for b in range(1, 7)
+        for port in (broker_config.JMX_EXPORTER_PORT, broker_config.REPLICATION_PORT)]
     return all(port_is_free(host, port) for host, port in addresses)
 
 
