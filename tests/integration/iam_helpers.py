@@ -53,7 +53,11 @@ def allow(actions: list[str], resources: list[str]) -> dict:
 
 
 def authentication_error(config: dict, timeout: float = 8.0) -> KafkaError | None:
-    """The error a client meets while authenticating, or None when it gets metadata."""
+    """The error a client meets while authenticating, or None when it gets metadata.
+
+    Lenient: a client that meets no error at all gets ``_TIMED_OUT``, so ``is not None`` passes on a
+    timeout. For negative checks use ``authentication_refusal`` (the brokers' refusal, or nothing).
+    """
     errors: list[KafkaError] = []
     admin = AdminClient(config | {"error_cb": errors.append})
     try:
@@ -63,3 +67,22 @@ def authentication_error(config: dict, timeout: float = 8.0) -> KafkaError | Non
         admin.poll(1.0)  # error_cb is served by poll()
     auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
     return auth[0] if auth else (errors[0] if errors else KafkaError(KafkaError._TIMED_OUT))
+
+
+def authentication_refusal(config: dict, timeout: float = 8.0) -> KafkaError | None:
+    """The brokers' ``_AUTHENTICATION`` refusal of this client, or None.
+
+    None when the client gets metadata, and None too when it meets only other errors or nothing at all
+    before ``timeout``: a timeout, a transport error or an unreachable broker is not a refusal, so
+    ``assert authentication_refusal(config) is not None`` fails on them.
+    """
+    errors: list[KafkaError] = []
+    admin = AdminClient(config | {"error_cb": errors.append})
+    try:
+        admin.list_topics(timeout=timeout)
+    except Exception:  # noqa: BLE001 - the reason is in error_cb
+        admin.poll(1.0)  # error_cb is served by poll()
+    else:
+        return None
+    refused = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
+    return refused[0] if refused else None

@@ -28,7 +28,13 @@ from confluent_kafka.admin import (
 from mskctl.access.topic_configs import TOPIC_CONFIG_KEYS
 from mskctl.errors import ExitCode
 from mskctl.local.tls import LocalCA
-from tests.integration.iam_helpers import admin_iam_config, authentication_error, iam_config, token_callback
+from tests.integration.iam_helpers import (
+    admin_iam_config,
+    authentication_error,
+    authentication_refusal,
+    iam_config,
+    token_callback,
+)
 from tests.integration.kafka_helpers import QUIET, can_produce, consume_all, create_topic, wait_until
 
 pytestmark = pytest.mark.integration
@@ -245,7 +251,7 @@ principals:
                      ("scram-secret", "delete"), ("iam-policy", "delete")}
     mskctl(msk, "apply", "-f", str(smaller), "--yes", "--allow-delete")
     assert plan_json(msk, smaller)["changes"] == []
-    assert wait_until(lambda: authentication_error(gone, 5) is not None, 30)
+    assert wait_until(lambda: authentication_refusal(gone, 5) is not None, 30)
     assert msk.boto("iam").list_attached_user_policies(UserName=f"acc-{u}-iam")["AttachedPolicies"] == []
     topics = AdminClient(admin_iam_config(msk)).list_topics(timeout=20).topics
     assert f"acc-{u}-drop" not in topics and f"acc-{u}-keep" in topics
@@ -331,7 +337,7 @@ principals:
     new = secret_password(msk, f"acc-{u}-rot")
     assert new != old and new not in out.stdout + out.stderr and old not in out.stdout + out.stderr
     assert authentication_error(msk.scram_config(f"acc-{u}-rot", new), 5) is None
-    assert authentication_error(msk.scram_config(f"acc-{u}-rot", old), 5) is not None
+    assert authentication_refusal(msk.scram_config(f"acc-{u}-rot", old), 5) is not None
     due = json.loads(mskctl(msk, "access", "rotate-scram", "--all-older-than", "90d", "--dry-run",
                             "-o", "json").stdout)["due"]
     assert f"AmazonMSK_acc-{u}-rot" not in {d["secret"] for d in due}

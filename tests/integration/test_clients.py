@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -193,7 +194,9 @@ def test_connect_api_with_only_a_cluster_arn_returns_real_clients(msk, unique, m
     assert got == b"from the API"
 
 
-def test_scram_rotation_is_followed_without_restart(msk, unique, monkeypatch):
+def test_scram_rotation_is_followed_without_restart(msk, unique, monkeypatch, caplog):
+    from tests.integration.iam_helpers import authentication_refusal
+
     user = f"rotating{unique}"
     sm = msk.boto("secretsmanager")
     arn = scram_secret(sm, f"AmazonMSK_{user}", user, "first-password", create_cmk(msk.boto("kms")))
@@ -210,13 +213,19 @@ def test_scram_rotation_is_followed_without_restart(msk, unique, monkeypatch):
     assert wait_until(lambda: producer.flush(1) == 0, 30) and outcomes == [None]
 
     sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"username": user, "password": "second-password"}))
-    time.sleep(4)  # the local MSK applies it within ~2 s: the old password now fails
-    producer2_outcomes: list = []
-    # A new connection attempt fails with the old password, re-reads the secret, retries with the new one.
-    fresh = conn.producer(**{"message.timeout.ms": 60000})
-    fresh.produce(topic, b"after", on_delivery=lambda e, m: producer2_outcomes.append(e))
-    assert wait_until(lambda: fresh.flush(1) == 0, 45)
-    assert producer2_outcomes == [None]
+    # The brokers have applied the rotation once they refuse the old password (no fixed sleep).
+    assert wait_until(lambda: authentication_refusal(msk.scram_config(user, "first-password"), 5) is not None, 30)
+    assert conn.client_settings.config["sasl.password"] == "first-password"  # what the connection still holds
+    # A new client of the same connection starts with the cached old password: it is refused, the secret
+    # is re-read and the new password handed to the clients; only then is the record delivered.
+    fresh_outcomes: list = []
+    with caplog.at_level(logging.INFO, logger="mskctl.auth.scram"):
+        fresh = conn.producer(**{"message.timeout.ms": 60000})
+        fresh.produce(topic, b"after", on_delivery=lambda e, m: fresh_outcomes.append(e))
+        assert wait_until(lambda: fresh.flush(1) == 0, 45)
+    assert fresh_outcomes == [None]
+    rereads = [r for r in caplog.records if r.name == "mskctl.auth.scram" and "re-read" in r.getMessage()]
+    assert [r.getMessage() for r in rereads] == [f"SCRAM authentication failed; re-read {arn} and retrying"]
 
 
 def test_iam_token_is_refreshed_before_it_expires(msk, unique):
@@ -259,7 +268,14 @@ def test_no_command_prints_a_secret_even_with_debug(msk, cli_env, scram_user, un
                  ["config", "export", "--format", "kcat", "--auth", "scram"],
                  ["cluster", "describe", "--auth", "scram"], ["local", "env", "--name", "itest", "--shell", "json"]):
         result = cli(cli_env, "--debug", *args, check=False)
+        # A command that stops early prints nothing secret: each must have done its work.
+        assert result.returncode == 0, f"mskctl {' '.join(args)} exited {result.returncode}: {result.stderr[-2000:]}"
         outputs.append((args, result.stdout + result.stderr))
+    texts = dict((" ".join(args), text) for args, text in outputs)
+    assert texts[f"consume {topic} --auth scram --from-beginning --max 3"].count("message_id") == 3
+    for command in ("config export --format librdkafka --auth scram", "config export --format properties --auth scram",
+                    "config export --format kcat --auth scram"):
+        assert scram_user["user"] in texts[command]  # the secret was read: its user name is shown, not its password
     for args, text in outputs:
         assert scram_user["password"] not in text, f"SCRAM password printed by {args}"
         if args[0] != "local":  # `local env` exists to export the local admin keys

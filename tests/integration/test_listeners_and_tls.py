@@ -6,9 +6,10 @@ import socket
 import ssl
 
 import pytest
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
 
-from tests.integration.kafka_helpers import can_produce, create_topic
+from tests.integration.kafka_helpers import QUIET, can_produce, create_topic
 
 pytestmark = pytest.mark.integration
 
@@ -52,19 +53,60 @@ def test_mutual_tls_client_produces_with_hostname_verification(msk, unique):
     assert can_produce(config, topic) is None
 
 
+def tls_errors(config: dict, topic: str, timeout: float = 8.0) -> list[KafkaError]:
+    """What error_cb reports while a client asks for an existing topic's metadata; [] when it gets it."""
+    errors: list[KafkaError] = []
+    admin = AdminClient(config | QUIET | {"error_cb": errors.append})
+    try:
+        metadata = admin.list_topics(topic, timeout=timeout)
+    except KafkaException:
+        admin.poll(1.0)  # error_cb is served by poll()
+        return errors or [KafkaError(KafkaError._TIMED_OUT, "nothing reported")]
+    assert metadata.topics[topic].error is None
+    return []
+
+
+def handshake_failures(errors: list[KafkaError]) -> list[str]:
+    """The SSL handshake failures among them: librdkafka's _SSL or a _TRANSPORT naming the TLS alert."""
+    return [e.str() for e in errors
+            if e.code() == KafkaError._SSL or (e.code() == KafkaError._TRANSPORT and "SSL" in e.str())]
+
+
 def test_tls_listener_refuses_a_client_without_certificate(msk, unique):
-    config = msk.tls_config()
+    topic = f"nocert-{unique}"
+    with_cert = msk.tls_config()
+    create_topic(with_cert, topic)
+    assert tls_errors(with_cert, topic) == []  # the same client, with its certificate, reads the topic
+    config = dict(with_cert)
     del config["ssl.certificate.location"], config["ssl.key.location"]
-    error = can_produce(config | {"socket.timeout.ms": 3000}, f"nocert-{unique}", timeout=6)
-    assert error is not None
-    assert error.code() in (KafkaError._MSG_TIMED_OUT, KafkaError._TRANSPORT, KafkaError._SSL,
-                            KafkaError._ALL_BROKERS_DOWN)
+    errors = tls_errors(config, topic)
+    failures = handshake_failures(errors)
+    assert failures, f"expected an SSL handshake failure, got {[e.str() for e in errors]}"
+    assert any("alert bad certificate" in f or "certificate required" in f for f in failures), failures
+    assert can_produce(config, topic, timeout=5) is not None
+
+
+def test_tls_listener_sends_certificate_required_to_a_client_without_certificate(msk):
+    # The broker's side of the handshake, without librdkafka: TLS 1.3 finishes the client's half of the
+    # handshake first, so the refusal is the alert the broker (Java: bad_certificate) sends on the first read.
+    context = ssl.create_default_context(cafile=msk.ca)
+    host = msk.spec.broker_host(1)
+    with (
+        socket.create_connection((host, 9094), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+        pytest.raises(ssl.SSLError, match=r"ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_REQUIRED"),
+    ):
+        tls.sendall(b"\x00\x00\x00\x00")
+        tls.recv(1)
 
 
 def test_client_with_wrong_ca_cannot_connect(msk, unique, tmp_path):
     from mskctl.local.tls import LocalCA
 
+    topic = f"wrongca-{unique}"
+    create_topic(msk.tls_config(), topic)
     other = LocalCA(tmp_path / "other-ca", "other")
     config = msk.tls_config(**{"ssl.ca.location": str(other.cert_path)})
-    error = can_produce(config, f"wrongca-{unique}", timeout=6)
-    assert error is not None
+    errors = tls_errors(config, topic)
+    failures = handshake_failures(errors)
+    assert any("certificate verify failed" in f for f in failures), [e.str() for e in errors]
