@@ -92,9 +92,17 @@ def msk_replicator(policy: ModulePolicy) -> list[Identity]:
     ]
 
 
+# What a cross-account principal's own account grants it: outside the modules, so everything. Cross-account
+# access needs that and the cluster policy (IAM's rule, which the plugin models), so the flows below
+# judge the cluster policy alone.
+OTHER_ACCOUNT_GRANT = {"Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": "kafka-cluster:*", "Resource": "*"}]}
+
+
 def msk_cluster_policy(policy: ModulePolicy) -> list[Identity]:
     """The cluster policy's principals (cross-account): what the granted actions are for. Describe always
-    (`doctor`); consuming when ReadData and AlterGroup are granted; `mskctl produce` when WriteData is."""
+    (`doctor`); consuming when ReadData and AlterGroup are granted; `mskctl produce` when WriteData is.
+    An account (root) principal only delegates to its account, which grants its role (OTHER_ACCOUNT_GRANT)."""
     var = policy.evaluator.variable
     cluster = policy.evaluator.overrides["aws_msk_cluster.this"]["arn"]
     topic_actions, group_actions = set(var("cluster_policy_topic_actions")), set(var("cluster_policy_group_actions"))
@@ -106,7 +114,8 @@ def msk_cluster_policy(policy: ModulePolicy) -> list[Identity]:
     identities = []
     for principal in var("cluster_policy_principal_arns"):
         caller = principal.replace(":root", ":role/cross-account-client") if principal.endswith(":root") else principal
-        identities.append(Identity(_source(policy) + f" for {principal}", caller, cluster, [], policy.document, flows))
+        identities.append(Identity(_source(policy) + f" for {principal}", caller, cluster, [OTHER_ACCOUNT_GRANT],
+                                   policy.document, flows))
     return identities
 
 

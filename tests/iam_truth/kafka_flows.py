@@ -56,9 +56,11 @@ def metadata(t: str) -> KafkaRequest:
 
 
 def init_producer_id() -> KafkaRequest:
-    # Kafka >= 3.0 also accepts WRITE on any topic (authorizeByResourceType, KIP-679); MSK IAM grants
-    # nothing by resource type, and neither does the plugin: WriteDataIdempotently it is.
-    return _req("InitProducerId", cluster("IDEMPOTENT_WRITE"))
+    # IDEMPOTENT_WRITE on the cluster (WriteDataIdempotently), else Kafka >= 3.0's "WRITE on any topic"
+    # (authorizeByResourceType, KIP-679), which MSK grants only with WriteData on ALL topics of the
+    # cluster (its IAM access-control guide); the ANY_TOPIC pseudo type asks the plugin exactly that.
+    return KafkaRequest("InitProducerId", ((Authorization(*cluster("IDEMPOTENT_WRITE")),),
+                                           (Authorization("WRITE", "ANY_TOPIC", "*"),)))
 
 
 def produce(t: str, transactional_id: str | None = None) -> KafkaRequest:

@@ -1,6 +1,6 @@
 """The broker plugin's IAM model, run from Python: one javac and one JVM for a whole batch.
 
-The plugin's pure classes (MskIamActions, IamPolicyEvaluator, PolicyDecision) and its batch entry point
+The plugin's pure classes (MskIamActions, IamPolicyEvaluator, IamConditions, PolicyDecision) and its batch entry point
 IamDecisions are compiled from broker-plugins/src/main with nothing but Jackson on the classpath, so a
 Kafka class creeping into the evaluation path fails the compile, and an edit to the model applies at once.
 """
@@ -20,7 +20,7 @@ from mskctl.local.paths import cache_home
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "broker-plugins"
 SOURCES = PLUGIN / "src" / "main" / "java" / "dev" / "mskctl" / "broker" / "iam"
-PURE_CLASSES = ("MskIamActions", "IamPolicyEvaluator", "PolicyDecision", "IamDecisions")
+PURE_CLASSES = ("MskIamActions", "IamPolicyEvaluator", "IamConditions", "PolicyDecision", "IamDecisions")
 JACKSON = ("jackson-databind", "jackson-core", "jackson-annotations")
 
 
@@ -125,3 +125,15 @@ def decide(classpath: str, cases: list[Case]) -> dict[str, dict[Authorization, D
             decisions[key] = Decision(item["allowed"], checks, item.get("reason", ""))
         decided[case["id"]] = decisions
     return decided
+
+
+def features(classpath: str) -> dict[str, list[str]]:
+    """What the model evaluates (`IamDecisions --features`): condition operators and keys, principals, policies."""
+    java = shutil.which("java")
+    if java is None:
+        raise ModelUnavailable("java is not on PATH.")
+    result = subprocess.run([java, "-XX:TieredStopAtLevel=1", "-cp", classpath, "dev.mskctl.broker.iam.IamDecisions",
+                             "--features"], capture_output=True, text=True, check=False, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"IamDecisions --features failed (exit {result.returncode}):\n{result.stderr}")
+    return json.loads(result.stdout)

@@ -24,7 +24,7 @@ from tests.iam_truth.identities import (
     terraform_identities,
 )
 from tests.iam_truth.kafka_flows import KafkaRequest
-from tests.iam_truth.msk_iam_model import Authorization, Case, Decision, compile_model, decide
+from tests.iam_truth.msk_iam_model import Authorization, Case, Decision, decide
 
 
 def kafka_modules() -> list[Path]:
@@ -81,11 +81,6 @@ def cases(identities: list[Identity]) -> list[Case]:
                  sorted({a for f in identity.flows for r in f.requests for a in r.authorizations()},
                         key=lambda a: (a.resource_type, a.name, a.operation)))
             for i, identity in enumerate(identities)]
-
-
-@pytest.fixture(scope="session")
-def model_classpath(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return compile_model(tmp_path_factory.mktemp("msk-iam-model"))
 
 
 @pytest.fixture(scope="session")

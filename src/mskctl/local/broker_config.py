@@ -18,6 +18,8 @@ CONTROLLER_PORT = 9095
 JMX_EXPORTER_PORT = 11001
 NODE_EXPORTER_PORT = 11002
 IAM_CALLBACK_HANDLER = "dev.mskctl.broker.iam.IamOAuthBearerValidator"
+IAM_SASL_LOGIN_MODULE = "dev.mskctl.broker.iam.IamServerLoginModule"
+IAM_SASL_CALLBACK_HANDLER = "dev.mskctl.broker.iam.IamSaslCallbackHandler"
 IAM_AUTHORIZER = "dev.mskctl.broker.iam.MskIamAuthorizer"
 ACL_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
@@ -149,11 +151,14 @@ def iam_properties(spec: ClusterSpec, token_file: Path) -> dict[str, str]:
     }
     options = " ".join(f'{key}="{value}"' for key, value in jaas_options.items())
     return {
-        "listener.name.client_iam.sasl.enabled.mechanisms": "OAUTHBEARER",
+        # Both of MSK's IAM mechanisms: aws-msk-iam-auth's AWS_MSK_IAM and the signers' OAUTHBEARER.
+        "listener.name.client_iam.sasl.enabled.mechanisms": "OAUTHBEARER,AWS_MSK_IAM",
         "listener.name.client_iam.oauthbearer.sasl.jaas.config": (
             f"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required {options};"
         ),
         "listener.name.client_iam.oauthbearer.sasl.server.callback.handler.class": IAM_CALLBACK_HANDLER,
+        "listener.name.client_iam.aws_msk_iam.sasl.jaas.config": f"{IAM_SASL_LOGIN_MODULE} required {options};",
+        "listener.name.client_iam.aws_msk_iam.sasl.server.callback.handler.class": IAM_SASL_CALLBACK_HANDLER,
         # IAM principals are authorized by IAM policies, everyone else by Kafka ACLs.
         "authorizer.class.name": IAM_AUTHORIZER,
         "mskctl.iam.listener": "CLIENT_IAM",

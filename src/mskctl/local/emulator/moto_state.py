@@ -210,8 +210,10 @@ def identity_for_access_key(spec: ClusterSpec, access_key_id: str) -> dict[str, 
     now = datetime.now(UTC).replace(tzinfo=None)
     for session in sts.assumed_roles:
         if session.access_key_id == access_key_id and session.expiration > now:
+            # The plugin ends the Kafka session when these credentials expire, as MSK does.
             return {"principalArn": session.arn, "secretAccessKey": session.secret_access_key,
-                    "sessionToken": session.session_token}
+                    "sessionToken": session.session_token,
+                    "expiration": session.expiration.replace(microsecond=0).isoformat() + "Z"}
     return None
 
 
@@ -223,24 +225,75 @@ def _documents(holder: Any) -> list[str]:
     return docs
 
 
+def _managed_document(iam: Any, policy_arn: str | None) -> str | None:
+    """The default version of a managed policy (a permissions boundary), or None."""
+    if not policy_arn:
+        return None
+    managed = iam.managed_policies.get(policy_arn)
+    if managed is None:
+        # A boundary naming a policy that does not exist allows nothing (fail closed).
+        return json.dumps({"Version": "2012-10-17", "Statement": []})
+    return next((v.document for v in managed.versions if v.version_id == managed.default_version_id), None)
+
+
+def _tags(holder: Any) -> dict[str, str]:
+    """moto keeps IAM tags as {key: {"Key", "Value"}}; the plugin wants {key: value}."""
+    tags = getattr(holder, "tags", None) or {}
+    if isinstance(tags, dict):
+        return {k: (v.get("Value", "") if isinstance(v, dict) else str(v)) for k, v in tags.items()}
+    return {t["Key"]: t.get("Value", "") for t in tags if isinstance(t, dict) and "Key" in t}
+
+
 def policies_for_principal(spec: ClusterSpec, principal_arn: str) -> dict[str, Any] | None:
-    """The identity policies of a user (with its groups') or of an assumed role, and the cluster policy."""
+    """What IAM evaluates for a user or an assumed-role session on this cluster.
+
+    Identity policies (a user's with its groups', or the role's), the permissions boundary (roles:
+    moto keeps none for users), the session's inline policy, the cluster policy, the cluster's tags
+    (aws:ResourceTag), the principal's tags (aws:PrincipalTag) and, for sessions, the role's ARN.
+    """
     iam = iam_backend(spec)
     resource = principal_arn.split(":", 5)[-1]
     documents: list[str] | None = None
+    boundary: str | None = None
+    session_policies: list[str] = []
+    principal_tags: dict[str, str] = {}
+    role_arn: str | None = None
     if resource.startswith("user/"):
         user = next((u for u in iam.users.values() if u.arn == principal_arn), None)
         if user is not None:
             documents = _documents(user)
             for group in iam.get_groups_for_user(user.name):
                 documents += _documents(group)
+            boundary = _managed_document(iam, getattr(user, "permissions_boundary_arn", None))
+            principal_tags = _tags(user)
     elif resource.startswith("assumed-role/"):
         role_name = resource.split("/")[1]
         role = next((r for r in iam.roles.values() if r.name == role_name), None)
         if role is not None:
             documents = _documents(role)
+            boundary = _managed_document(iam, role.permissions_boundary_arn)
+            principal_tags = _tags(role)
+            role_arn = role.arn
+            session_policies = _session_policies(spec, principal_arn)
     if documents is None:
         return None
     kafka = get_backend("kafka")[spec.account_id][spec.region]
     cluster_policy = kafka.policies.get(spec.arn, {}).get("policy") or None
-    return {"identityPolicies": documents, "clusterPolicy": cluster_policy}
+    return {"identityPolicies": documents, "clusterPolicy": cluster_policy, "permissionsBoundary": boundary,
+            "sessionPolicies": session_policies, "clusterTags": kafka.list_tags_for_resource(spec.arn),
+            "principalTags": principal_tags, "roleArn": role_arn}
+
+
+def _session_policies(spec: ClusterSpec, session_arn: str) -> list[str]:
+    """The inline session policy (AssumeRole's Policy) of the newest live session with this ARN.
+
+    Kafka names a principal by its ARN only, so two live sessions with one ARN share the newest
+    one's session policy; moto does not keep AssumeRole's PolicyArns.
+    """
+    sts = get_backend("sts")[spec.account_id]["aws"]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    live = [s for s in sts.assumed_roles if s.arn == session_arn and s.expiration > now]
+    if not live:
+        return []
+    newest = max(live, key=lambda s: s.expiration)
+    return [newest.policy] if newest.policy else []

@@ -4,16 +4,25 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides MSK IAM checks for principals, caching per principal for {@link LocalAwsApi#POLICY_TTL}:
- * the policies and every decision made from them, so the hot path (Produce, Fetch) is a map
- * lookup and a policy change still applies within seconds.
+ * the policies and every decision made from them (per client address, as aws:SourceIp may
+ * decide), so the hot path (Produce, Fetch) is a map lookup and a policy change still applies
+ * within seconds. Decisions that depend on the time (aws:CurrentTime) are made on every check.
  */
 public final class IamAccess {
-    private record Entry(IamPolicyEvaluator evaluator, Map<MskIamActions.Check, PolicyDecision> decisions,
-                         Instant expires) {
+    private static final Logger LOG = LoggerFactory.getLogger(IamAccess.class);
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    private record DecisionKey(MskIamActions.Check check, String sourceIp) {
+    }
+
+    private record Entry(IamPolicyEvaluator evaluator, Map<DecisionKey, PolicyDecision> decisions, Instant expires) {
     }
 
     private final LocalAwsApi api;
@@ -31,22 +40,38 @@ public final class IamAccess {
         return actions;
     }
 
+    /**
+     * Connect at authentication. Kafka's SASL callbacks get no client address, so conditions on
+     * aws:SourceIp are left to the first request, which checks Connect again with the address.
+     */
     public PolicyDecision connectDecision(String principalArn) {
-        return decide(principalArn, List.of(actions.connect()));
+        return decide(principalArn, List.of(actions.connect()), null, true);
     }
 
     /** Allowed only when every check is; a denial names the first check that failed. */
-    public PolicyDecision decide(String principalArn, List<MskIamActions.Check> checks) {
+    public PolicyDecision decide(String principalArn, List<MskIamActions.Check> checks, String sourceIp) {
+        return decide(principalArn, checks, sourceIp, false);
+    }
+
+    private PolicyDecision decide(String principalArn, List<MskIamActions.Check> checks, String sourceIp,
+                                  boolean authentication) {
         Entry entry;
         try {
             entry = entry(principalArn);
         } catch (IdentityDirectory.DirectoryUnavailableException e) {
             return new PolicyDecision(PolicyDecision.Effect.IMPLICIT_DENY, e.getMessage());
         }
+        Instant now = clock.instant();
+        IamPolicyEvaluator.RequestContext context = authentication
+                ? IamPolicyEvaluator.RequestContext.authentication(now)
+                : IamPolicyEvaluator.RequestContext.at(sourceIp, now);
+        boolean cache = !authentication && !entry.evaluator().timeDependent();
         PolicyDecision last = PolicyDecision.implicitDeny();
         for (MskIamActions.Check check : checks) {
-            PolicyDecision decision = entry.decisions().computeIfAbsent(check,
-                    c -> entry.evaluator().evaluate(c.action(), c.resourceArn()));
+            PolicyDecision decision = cache
+                    ? entry.decisions().computeIfAbsent(new DecisionKey(check, sourceIp),
+                        k -> entry.evaluator().evaluate(check.action(), check.resourceArn(), context))
+                    : entry.evaluator().evaluate(check.action(), check.resourceArn(), context);
             if (!decision.allowed()) {
                 return new PolicyDecision(decision.effect(),
                         check.action() + " on " + check.resourceArn() + ": " + decision.reason());
@@ -63,9 +88,15 @@ public final class IamAccess {
             return cached;
         }
         LocalAwsApi.Policies policies = api.policies(principalArn);
-        Entry fresh = new Entry(
-                new IamPolicyEvaluator(principalArn, policies.identityPolicies(), policies.clusterPolicy()),
-                new ConcurrentHashMap<>(), now.plus(LocalAwsApi.POLICY_TTL));
+        IamPolicyEvaluator evaluator = new IamPolicyEvaluator(policies.inputs(principalArn), actions.clusterArn());
+        for (String unsupported : evaluator.unsupported()) {
+            // Once per principal and text: the policies are re-read every few seconds.
+            if (LOGGED.add(principalArn + "\n" + unsupported) && LOGGED.size() < 10_000) {
+                LOG.warn("MSK IAM: {} for {} is not evaluated by the local MSK: the statement fails closed"
+                        + " (an Allow does not apply, a Deny does)", unsupported, principalArn);
+            }
+        }
+        Entry fresh = new Entry(evaluator, new ConcurrentHashMap<>(), now.plus(LocalAwsApi.POLICY_TTL));
         principals.put(principalArn, fresh);
         return fresh;
     }

@@ -15,9 +15,16 @@ import java.util.Optional;
  * access-as-code) are judged by exactly the model the local MSK enforces. One JVM per batch.
  *
  * <p>stdin: {@code {"cases": [{"id", "clusterArn", "principalArn", "identityPolicies": [doc...],
- * "clusterPolicy": doc|null, "authorizations": [{"operation", "resourceType", "name"}...]}]}};
- * stdout: per case and authorization, allowed or not and every MSK check with its decision.
- * As in the broker, an authorization is allowed only when all of its checks are.
+ * "clusterPolicy": doc|null, "authorizations": [{"operation", "resourceType", "name"}...]}]}}, and
+ * optionally per case {@code "permissionsBoundary": doc, "sessionPolicies": [doc...],
+ * "clusterTags": {k: v}, "principalTags": {k: v}, "sourceIp": "…"}; the resource type
+ * {@code ANY_TOPIC} stands for Kafka's authorizeByResourceType (WRITE on any topic, which lets an
+ * idempotent producer in without IDEMPOTENT_WRITE). stdout: per case and authorization, allowed
+ * or not and every MSK check with its decision. As in the broker, an authorization is allowed
+ * only when all of its checks are.
+ *
+ * <p>With {@code --features}: what the model evaluates (condition operators and keys, principal
+ * kinds, policy types), for the documentation's feature table and its test.
  */
 public final class IamDecisions {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,6 +33,10 @@ public final class IamDecisions {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 1 && args[0].equals("--features")) {
+            System.out.println(JSON.writeValueAsString(features()));
+            return;
+        }
         JsonNode input = JSON.readTree(System.in);
         System.out.println(JSON.writeValueAsString(decide(input)));
     }
@@ -39,6 +50,18 @@ public final class IamDecisions {
         return out;
     }
 
+    /** What the model evaluates, from the constants the evaluation itself uses. */
+    static ObjectNode features() {
+        ObjectNode out = JSON.createObjectNode();
+        IamConditions.OPERATORS.stream().sorted().forEach(out.putArray("conditionOperators")::add);
+        IamConditions.MODIFIERS.forEach(out.putArray("conditionOperatorModifiers")::add);
+        IamConditions.SUPPORTED_KEYS.stream().sorted().forEach(out.putArray("conditionKeys")::add);
+        IamConditions.SUPPORTED_KEY_PREFIXES.forEach(out.putArray("conditionKeyPrefixes")::add);
+        IamPolicyEvaluator.PRINCIPAL_KINDS.forEach(out.putArray("principalKinds")::add);
+        IamPolicyEvaluator.POLICY_TYPES.forEach(out.putArray("policyTypes")::add);
+        return out;
+    }
+
     private static ObjectNode decideCase(JsonNode item) {
         MskIamActions actions = new MskIamActions(required(item, "clusterArn").asText());
         List<String> identity = new ArrayList<>();
@@ -46,28 +69,45 @@ public final class IamDecisions {
             identity.add(policy.toString());
         }
         JsonNode clusterPolicy = item.path("clusterPolicy");
-        IamPolicyEvaluator evaluator = new IamPolicyEvaluator(required(item, "principalArn").asText(), identity,
-                clusterPolicy.isObject() ? Optional.of(clusterPolicy.toString()) : Optional.empty());
+        JsonNode boundary = item.path("permissionsBoundary");
+        List<String> session = new ArrayList<>();
+        item.path("sessionPolicies").forEach(p -> session.add(p.toString()));
+        IamPolicyEvaluator.Inputs inputs = new IamPolicyEvaluator.Inputs(required(item, "principalArn").asText(),
+                identity, clusterPolicy.isObject() ? Optional.of(clusterPolicy.toString()) : Optional.empty(),
+                boundary.isObject() ? Optional.of(boundary.toString()) : Optional.empty(), session,
+                strings(item.path("clusterTags")), strings(item.path("principalTags")), Optional.empty());
+        IamPolicyEvaluator evaluator = new IamPolicyEvaluator(inputs, actions.clusterArn());
+        IamPolicyEvaluator.RequestContext context = IamPolicyEvaluator.RequestContext.at(
+                item.hasNonNull("sourceIp") ? item.get("sourceIp").asText() : null, null);
         ObjectNode out = JSON.createObjectNode();
         out.put("id", item.path("id").asText());
         ArrayNode decisions = out.putArray("decisions");
         for (JsonNode authorization : required(item, "authorizations")) {
-            decisions.add(decideOne(actions, evaluator, authorization));
+            decisions.add(decideOne(actions, evaluator, context, authorization));
         }
         return out;
     }
 
-    private static ObjectNode decideOne(MskIamActions actions, IamPolicyEvaluator evaluator, JsonNode authorization) {
+    private static java.util.Map<String, String> strings(JsonNode object) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    private static ObjectNode decideOne(MskIamActions actions, IamPolicyEvaluator evaluator,
+                                        IamPolicyEvaluator.RequestContext context, JsonNode authorization) {
         String operation = required(authorization, "operation").asText();
         String type = required(authorization, "resourceType").asText();
         String name = required(authorization, "name").asText();
         ObjectNode out = JSON.createObjectNode();
         out.put("operation", operation).put("resourceType", type).put("name", name);
         ArrayNode checks = out.putArray("checks");
-        Optional<List<MskIamActions.Check>> mapped = actions.checks(operation, type, name);
+        Optional<List<MskIamActions.Check>> mapped = type.equals("ANY_TOPIC")
+                ? (operation.equals("WRITE") ? Optional.of(actions.writeOnAnyTopic()) : Optional.empty())
+                : actions.checks(operation, type, name);
         boolean allowed = mapped.isPresent();
         for (MskIamActions.Check check : mapped.orElse(List.of())) {
-            PolicyDecision decision = evaluator.evaluate(check.action(), check.resourceArn());
+            PolicyDecision decision = evaluator.evaluate(check.action(), check.resourceArn(), context);
             allowed &= decision.allowed();
             checks.addObject().put("action", check.action()).put("resource", check.resourceArn())
                     .put("allowed", decision.allowed()).put("reason", decision.reason());

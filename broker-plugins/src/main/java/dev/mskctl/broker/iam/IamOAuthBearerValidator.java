@@ -82,8 +82,8 @@ public final class IamOAuthBearerValidator implements AuthenticateCallbackHandle
             callback.error("access_denied", null, null);
             return;
         }
-        LOG.debug("MSK IAM authenticated {} (access key {})", token.principalArn(),
-                SigV4TokenValidator.maskKey(token.accessKeyId()));
+        LOG.info("MSK IAM authenticated {} (OAUTHBEARER, access key {}), session until {}", token.principalArn(),
+                SigV4TokenValidator.maskKey(token.accessKeyId()), token.expiresAt());
         callback.token(new IamToken(token));
     }
 
@@ -91,7 +91,7 @@ public final class IamOAuthBearerValidator implements AuthenticateCallbackHandle
     public void close() {
     }
 
-    private static String option(Map<String, ?> options, String name) {
+    static String option(Map<String, ?> options, String name) {
         Object value = options.get(name);
         if (value == null || value.toString().isBlank()) {
             throw new IllegalArgumentException("JAAS option " + name + " is required for MSK IAM authentication");
@@ -99,7 +99,10 @@ public final class IamOAuthBearerValidator implements AuthenticateCallbackHandle
         return value.toString();
     }
 
-    /** The authenticated session: its principal is the IAM ARN; it expires with the signed URL. */
+    /**
+     * The authenticated session: its principal is the IAM ARN; it expires with the signed URL or
+     * the credentials behind it, whichever ends first (Kafka closes it then, KIP-368).
+     */
     private record IamToken(AuthenticatedToken token) implements OAuthBearerToken {
         @Override
         public String value() {

@@ -30,8 +30,19 @@ public final class LocalAwsApi implements IdentityDirectory {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The policies that apply to one principal, as the emulator returned them. */
-    public record Policies(List<String> identityPolicies, Optional<String> clusterPolicy) {
+    /**
+     * What applies to one principal, as the emulator returned it: identity policies, the cluster
+     * policy, the permissions boundary, the session's policies, the cluster's tags, the
+     * principal's tags and (for role sessions) the role's ARN.
+     */
+    public record Policies(List<String> identityPolicies, Optional<String> clusterPolicy,
+                           Optional<String> permissionsBoundary, List<String> sessionPolicies,
+                           Map<String, String> clusterTags, Map<String, String> principalTags,
+                           Optional<String> roleArn) {
+        public IamPolicyEvaluator.Inputs inputs(String principalArn) {
+            return new IamPolicyEvaluator.Inputs(principalArn, identityPolicies, clusterPolicy, permissionsBoundary,
+                    sessionPolicies, clusterTags, principalTags, roleArn);
+        }
     }
 
     private record Cached<T>(T value, Instant expires) {
@@ -61,7 +72,9 @@ public final class LocalAwsApi implements IdentityDirectory {
         Optional<Identity> identity = body == null ? Optional.empty() : Optional.of(new Identity(
                 body.path("principalArn").asText(),
                 body.path("secretAccessKey").asText(),
-                body.hasNonNull("sessionToken") ? Optional.of(body.get("sessionToken").asText()) : Optional.empty()));
+                body.hasNonNull("sessionToken") ? Optional.of(body.get("sessionToken").asText()) : Optional.empty(),
+                body.hasNonNull("expiration") ? Optional.of(Instant.parse(body.get("expiration").asText()))
+                        : Optional.empty()));
         identities.put(accessKeyId, new Cached<>(identity, clock.instant().plus(IDENTITY_TTL)));
         return identity;
     }
@@ -72,15 +85,28 @@ public final class LocalAwsApi implements IdentityDirectory {
             return cached.value();
         }
         JsonNode body = post("/mskctl/iam/policies", Map.of("principalArn", principalArn));
-        List<String> identityPolicies = new ArrayList<>();
-        if (body != null) {
-            body.path("identityPolicies").forEach(p -> identityPolicies.add(p.asText()));
-        }
-        Optional<String> clusterPolicy = body != null && body.hasNonNull("clusterPolicy")
-                ? Optional.of(body.get("clusterPolicy").asText()) : Optional.empty();
-        Policies result = new Policies(List.copyOf(identityPolicies), clusterPolicy);
+        JsonNode answer = body == null ? JSON.createObjectNode() : body;
+        Policies result = new Policies(texts(answer.path("identityPolicies")), text(answer, "clusterPolicy"),
+                text(answer, "permissionsBoundary"), texts(answer.path("sessionPolicies")),
+                strings(answer.path("clusterTags")), strings(answer.path("principalTags")), text(answer, "roleArn"));
         policies.put(principalArn, new Cached<>(result, clock.instant().plus(POLICY_TTL)));
         return result;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(p -> out.add(p.asText()));
+        return List.copyOf(out);
+    }
+
+    private static Optional<String> text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? Optional.of(node.get(field).asText()) : Optional.empty();
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> out = new java.util.HashMap<>();
+        object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return Map.copyOf(out);
     }
 
     /** The JSON answer, or null for 404 (no such key or principal). */

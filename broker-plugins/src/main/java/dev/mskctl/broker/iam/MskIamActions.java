@@ -20,18 +20,24 @@ public final class MskIamActions {
     public record Check(String action, String resourceArn) {
     }
 
+    private final String partition;
     private final String region;
     private final String account;
     private final String clusterName;
     private final String clusterUuid;
 
-    /** @param clusterArn {@code arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>} */
+    /**
+     * @param clusterArn {@code arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>}; the
+     *                   partition ({@code aws}, {@code aws-cn}, {@code aws-us-gov}) is kept in every ARN
+     */
     public MskIamActions(String clusterArn) {
         String[] parts = clusterArn.split(":", 6);
         String[] resource = parts.length == 6 ? parts[5].split("/") : new String[0];
-        if (parts.length != 6 || resource.length != 3 || !resource[0].equals("cluster")) {
+        if (parts.length != 6 || !parts[0].equals("arn") || !parts[2].equals("kafka") || parts[1].isEmpty()
+                || resource.length != 3 || !resource[0].equals("cluster")) {
             throw new IllegalArgumentException("not an MSK cluster ARN: " + clusterArn);
         }
+        this.partition = parts[1];
         this.region = parts[3];
         this.account = parts[4];
         this.clusterName = resource[1];
@@ -70,8 +76,13 @@ public final class MskIamActions {
                         checks.add(check("AlterClusterDynamicConfiguration", cluster));
                     }
                     case "IDEMPOTENT_WRITE" -> checks.add(check("WriteDataIdempotently", cluster));
-                    // CreateTopics asks CREATE on the cluster first: allowed when every topic may be created.
-                    case "CREATE" -> checks.add(check("CreateTopic", arn("topic", "*")));
+                    // CreateTopics and Metadata auto-creation ask CREATE on the cluster first and, when it
+                    // is allowed, create every topic of the request unchecked. MSK's CreateTopic is on the
+                    // topic resource, so it is never allowed here: Kafka then asks CREATE on each topic
+                    // (below), and a Deny on some topic names applies to exactly those.
+                    case "CREATE" -> {
+                        return Optional.empty();
+                    }
                     default -> {
                         return Optional.empty();
                     }
@@ -145,12 +156,23 @@ public final class MskIamActions {
         return Optional.of(checks);
     }
 
+    /**
+     * Kafka's "WRITE on any topic" (authorizeByResourceType), which lets an idempotent producer
+     * (InitProducerId without a transactional id, KIP-679) through without IDEMPOTENT_WRITE. MSK:
+     * "it is not possible to WriteDataIdempotently to a topic by only providing WriteData access to
+     * that topic; this does not affect the case when WriteData is provided to ALL topics", so it
+     * is WriteData on every topic of the cluster, the literal {@code topic/<cluster>/<uuid>/*}.
+     */
+    public List<Check> writeOnAnyTopic() {
+        return List.of(connect(), check("WriteData", arn("topic", "*")));
+    }
+
     private static Check check(String action, String resourceArn) {
         return new Check(PREFIX + action, resourceArn);
     }
 
     private String arn(String kind, String resource) {
-        String base = "arn:aws:kafka:" + region + ":" + account + ":" + kind + "/" + clusterName + "/" + clusterUuid;
+        String base = "arn:" + partition + ":kafka:" + region + ":" + account + ":" + kind + "/" + clusterName + "/" + clusterUuid;
         return resource == null ? base : base + "/" + resource;
     }
 }

@@ -97,6 +97,7 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
     }
 
     static boolean isIamPrincipalName(String name) {
+        // "arn:aws" also covers the aws-cn and aws-us-gov partitions.
         return name != null && name.startsWith("arn:aws") && (name.contains(":iam::") || name.contains(":sts::"));
     }
 
@@ -106,6 +107,7 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
             return acls.authorize(context, actions);
         }
         String principal = context.principal().getName();
+        String sourceIp = sourceIp(context);
         List<AuthorizationResult> results = new ArrayList<>(actions.size());
         for (Action action : actions) {
             ResourceType type = action.resourcePattern().resourceType();
@@ -113,7 +115,7 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
             Optional<List<MskIamActions.Check>> checks =
                     iam.actions().checks(action.operation().name(), type.name(), name);
             PolicyDecision decision = checks.isPresent()
-                    ? iam.decide(principal, checks.get())
+                    ? iam.decide(principal, checks.get(), sourceIp)
                     : new PolicyDecision(PolicyDecision.Effect.IMPLICIT_DENY,
                     "MSK IAM has no action for " + action.operation() + " on " + type);
             results.add(decision.allowed() ? AuthorizationResult.ALLOWED : AuthorizationResult.DENIED);
@@ -128,15 +130,33 @@ public final class MskIamAuthorizer implements ClusterMetadataAuthorizer, Monito
         return results;
     }
 
+    private static String sourceIp(AuthorizableRequestContext context) {
+        return context.clientAddress() == null ? null : context.clientAddress().getHostAddress();
+    }
+
     /**
-     * Kafka asks this for idempotent producers without IDEMPOTENT_WRITE ("WRITE on any topic")
-     * and similar: MSK IAM grants nothing by resource type, so an IAM principal needs the
-     * explicit action (kafka-cluster:WriteDataIdempotently for an idempotent producer).
+     * Kafka asks this for an idempotent producer whose principal lacks IDEMPOTENT_WRITE (KIP-679:
+     * "WRITE on any topic" is enough). MSK: WriteDataIdempotently is deprecated for Kafka 2.8+, and
+     * WriteData lets an idempotent producer through only when it is allowed on ALL topics of the
+     * cluster ({@link MskIamActions#writeOnAnyTopic}); WriteData on some topics is not enough.
+     * Nothing else is granted by resource type to IAM principals.
      */
     @Override
     public AuthorizationResult authorizeByResourceType(AuthorizableRequestContext context, AclOperation op,
                                                        ResourceType type) {
-        return isIam(context) ? AuthorizationResult.DENIED : acls.authorizeByResourceType(context, op, type);
+        if (!isIam(context)) {
+            return acls.authorizeByResourceType(context, op, type);
+        }
+        if (op != AclOperation.WRITE || type != ResourceType.TOPIC) {
+            return AuthorizationResult.DENIED;
+        }
+        String principal = context.principal().getName();
+        PolicyDecision decision = iam.decide(principal, iam.actions().writeOnAnyTopic(), sourceIp(context));
+        if (!decision.allowed()) {
+            DECISIONS.info("IAM principal {} DENIED idempotent writes (neither WriteDataIdempotently on the cluster"
+                    + " nor WriteData on all topics): {}", principal, decision.reason());
+        }
+        return decision.allowed() ? AuthorizationResult.ALLOWED : AuthorizationResult.DENIED;
     }
 
     /** StandardAuthorizer records its metrics through these; without them it fails on first use. */

@@ -22,7 +22,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Validates the OAUTHBEARER tokens of aws-msk-iam-sasl-signer: base64url (unpadded) of a
+ * Validates MSK IAM credentials: the AWS_MSK_IAM payload ({@link #validatePayload}) and the
+ * OAUTHBEARER tokens of aws-msk-iam-sasl-signer ({@link #validate}): base64url (unpadded) of a
  * SigV4 query-presigned {@code https://kafka.<region>.amazonaws.com/?Action=kafka-cluster:Connect&...}
  * URL. The signature is recomputed with the secret key of the access key it names; the
  * {@code User-Agent} parameter is added after signing, so it is not part of the signature.
@@ -35,6 +36,14 @@ public final class SigV4TokenValidator {
     static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     private static final int MAX_TOKEN_CHARS = 8192;
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+    static final String PAYLOAD_VERSION = "2020_10_22";
+    /** aws-msk-iam-auth's lower-case payload keys, back to the presigned query's parameter names. */
+    private static final java.util.Map<String, String> PAYLOAD_PARAMETERS = java.util.Map.of(
+            "action", "Action", "x-amz-algorithm", "X-Amz-Algorithm", "x-amz-credential", "X-Amz-Credential",
+            "x-amz-date", "X-Amz-Date", "x-amz-expires", "X-Amz-Expires", "x-amz-security-token",
+            "X-Amz-Security-Token", "x-amz-signedheaders", "X-Amz-SignedHeaders", "x-amz-signature", "X-Amz-Signature");
+    private static final com.fasterxml.jackson.databind.ObjectMapper PAYLOAD_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private final String region;
@@ -72,7 +81,61 @@ public final class SigV4TokenValidator {
             throw new TokenRejectedException("token URL has an unexpected path");
         }
         TreeMap<String, String> query = parseQuery(uri.getRawQuery());
+        return verify(query, expectedHost);
+    }
 
+    /**
+     * Validates the AWS_MSK_IAM client's first message (aws-msk-iam-auth): a JSON object of
+     * strings, version {@code 2020_10_22}, the signed host (the broker's name the client dialed),
+     * and the presigned query's parameters under lower-case names, not URI-encoded.
+     *
+     * @param brokerHosts the names this broker answers to on the listener; the payload's host must be one
+     */
+    public AuthenticatedToken validatePayload(byte[] payload, java.util.Set<String> brokerHosts)
+            throws TokenRejectedException, IdentityDirectory.DirectoryUnavailableException {
+        if (payload == null || payload.length == 0 || payload.length > MAX_TOKEN_CHARS) {
+            throw new TokenRejectedException("payload is empty or too long");
+        }
+        com.fasterxml.jackson.databind.JsonNode json;
+        try {
+            json = PAYLOAD_JSON.readTree(payload);
+        } catch (java.io.IOException e) {
+            throw new TokenRejectedException("payload is not JSON");
+        }
+        if (json == null || !json.isObject()) {
+            throw new TokenRejectedException("payload is not a JSON object");
+        }
+        TreeMap<String, String> query = new TreeMap<>();
+        String version = null;
+        String host = null;
+        for (var fields = json.fields(); fields.hasNext(); ) {
+            var field = fields.next();
+            if (!field.getValue().isTextual()) {
+                throw new TokenRejectedException("payload field " + field.getKey() + " is not a string");
+            }
+            String value = field.getValue().asText();
+            switch (field.getKey()) {
+                case "version" -> version = value;
+                case "host" -> host = value;
+                case "user-agent" -> { } // not signed
+                default -> {
+                    String name = PAYLOAD_PARAMETERS.get(field.getKey());
+                    if (name == null) {
+                        throw new TokenRejectedException("payload has an unexpected field " + field.getKey());
+                    }
+                    query.put(name, value);
+                }
+            }
+        }
+        require(PAYLOAD_VERSION.equals(version), "payload version must be " + PAYLOAD_VERSION);
+        require(host != null && !host.isEmpty(), "payload has no host");
+        require(brokerHosts.contains(host.toLowerCase(java.util.Locale.ROOT)),
+                "payload was signed for host " + host + ", this broker is " + String.join(" or ", brokerHosts));
+        return verify(query, host);
+    }
+
+    private AuthenticatedToken verify(TreeMap<String, String> query, String signedHost)
+            throws TokenRejectedException, IdentityDirectory.DirectoryUnavailableException {
         require(ACTION.equals(query.get("Action")), "Action must be " + ACTION);
         require(ALGORITHM.equals(query.get("X-Amz-Algorithm")), "X-Amz-Algorithm must be " + ALGORITHM);
         require("host".equals(query.get("X-Amz-SignedHeaders")), "X-Amz-SignedHeaders must be host");
@@ -118,10 +181,19 @@ public final class SigV4TokenValidator {
             throw new TokenRejectedException("X-Amz-Security-Token given for long-term credentials");
         }
 
-        String expected = signature(identity.get().secretAccessKey(), expectedHost, query, amzDate, scope);
+        String expected = signature(identity.get().secretAccessKey(), signedHost, query, amzDate, scope);
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII))) {
             throw new TokenRejectedException("signature does not match");
+        }
+        // The session lasts as long as the signature and the credentials behind it (MSK: the
+        // credential's expiry), whichever ends first.
+        Optional<Instant> credentialExpiry = identity.get().credentialExpiry();
+        if (credentialExpiry.isPresent()) {
+            require(now.isBefore(credentialExpiry.get()), "credentials expired at " + credentialExpiry.get());
+            if (credentialExpiry.get().isBefore(expires)) {
+                expires = credentialExpiry.get();
+            }
         }
         return new AuthenticatedToken(identity.get().principalArn(), accessKeyId, issued, expires);
     }

@@ -66,10 +66,36 @@ class IamDecisionsTest {
     @Test
     void theClusterPolicyGrantsThePrincipalsItNames() throws Exception {
         String clusterPolicy = "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
-                + "[\"arn:aws:iam::123456789012:root\"]}, \"Action\": [\"kafka-cluster:Connect\", "
+                + "[\"arn:aws:iam::123456789012:role/app\"]}, \"Action\": [\"kafka-cluster:Connect\", "
                 + "\"kafka-cluster:DescribeCluster\"], \"Resource\": \"" + CLUSTER + "\"}]}";
         String describe = onCluster("DESCRIBE");
         assertTrue(run("", clusterPolicy, describe).get(0).get("allowed").asBoolean());
+    }
+
+    @Test
+    void anAccountPrincipalInTheClusterPolicyOnlyDelegates() throws Exception {
+        String clusterPolicy = "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
+                + "\"arn:aws:iam::123456789012:root\"}, \"Action\": \"kafka-cluster:*\", \"Resource\": \"*\"}]}";
+        assertFalse(run("", clusterPolicy, onCluster("DESCRIBE")).get(0).get("allowed").asBoolean());
+    }
+
+    @Test
+    void writeDataOnAllTopicsLetsAnIdempotentProducerIn() throws Exception {
+        String anyTopic = "[{\"operation\": \"WRITE\", \"resourceType\": \"ANY_TOPIC\", \"name\": \"*\"}]";
+        String allTopics = "{\"Statement\": [" + statement("\"kafka-cluster:Connect\"", CLUSTER) + ", "
+                + statement("\"kafka-cluster:WriteData\"", "arn:aws:kafka:us-east-1:123456789012:topic/demo/*") + "]}";
+        assertTrue(run(allTopics, "null", anyTopic).get(0).get("allowed").asBoolean());
+        String oneTopic = "{\"Statement\": [" + statement("\"kafka-cluster:Connect\"", CLUSTER) + ", "
+                + statement("\"kafka-cluster:WriteData\"", TOPIC) + "]}";
+        assertFalse(run(oneTopic, "null", anyTopic).get(0).get("allowed").asBoolean());
+    }
+
+    @Test
+    void featuresNameWhatTheModelEvaluates() {
+        JsonNode features = IamDecisions.features();
+        assertTrue(features.get("conditionOperators").toString().contains("\"IpAddress\""));
+        assertTrue(features.get("conditionKeys").toString().contains("\"aws:sourceip\""));
+        assertTrue(features.get("policyTypes").toString().contains("permissions boundary"));
     }
 
     @Test

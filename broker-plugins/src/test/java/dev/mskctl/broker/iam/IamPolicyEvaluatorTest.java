@@ -73,11 +73,12 @@ class IamPolicyEvaluatorTest {
     }
 
     @Test
-    void conditionsAreNotEvaluatedSoAllowsWithThemNeverApplyAndDeniesAlwaysDo() {
+    void conditionsOnKeysAbsentFromTheRequestFollowIam() {
+        // Without a request context (IamDecisions), aws:SourceIp is absent: IpAddress fails, NotIpAddress holds.
         String conditional = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\","
                 + "\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"10.0.0.0/8\"}}}]}";
         assertEquals(PolicyDecision.Effect.IMPLICIT_DENY, decide(conditional, "kafka-cluster:Connect", TOPIC));
-        String denyConditional = conditional.replace("Allow", "Deny");
+        String denyConditional = conditional.replace("Allow", "Deny").replace("IpAddress", "NotIpAddress");
         IamPolicyEvaluator evaluator = new IamPolicyEvaluator(ALICE,
                 List.of(allow("\"*\"", "\"*\""), denyConditional), Optional.empty());
         assertEquals(PolicyDecision.Effect.EXPLICIT_DENY, evaluator.evaluate("kafka-cluster:Connect", TOPIC).effect());
@@ -102,8 +103,9 @@ class IamPolicyEvaluatorTest {
                 .evaluate("kafka-cluster:WriteData", TOPIC).allowed());
         assertFalse(new IamPolicyEvaluator(ALICE, List.of(), Optional.of(clusterPolicy))
                 .evaluate("kafka-cluster:WriteData", TOPIC).allowed());
+        // An account principal delegates to the account: an identity policy must allow it too.
         String accountWide = clusterPolicy.replace("arn:aws:iam::123456789012:role/Producer", "123456789012");
-        assertTrue(new IamPolicyEvaluator(ALICE, List.of(), Optional.of(accountWide))
+        assertFalse(new IamPolicyEvaluator(ALICE, List.of(), Optional.of(accountWide))
                 .evaluate("kafka-cluster:WriteData", TOPIC).allowed());
     }
 

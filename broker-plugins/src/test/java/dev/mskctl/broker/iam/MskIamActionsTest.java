@@ -32,8 +32,6 @@ class MskIamActionsTest {
                         List.of("DescribeClusterDynamicConfiguration@" + CLUSTER, "AlterClusterDynamicConfiguration@" + CLUSTER)),
                 Arguments.of(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, "kafka-cluster",
                         List.of("WriteDataIdempotently@" + CLUSTER)),
-                Arguments.of(AclOperation.CREATE, ResourceType.CLUSTER, "kafka-cluster",
-                        List.of("CreateTopic@" + BASE + "topic/demo/uuid-1/*")),
                 Arguments.of(AclOperation.CREATE, ResourceType.TOPIC, "orders", List.of("CreateTopic@" + topic)),
                 Arguments.of(AclOperation.DESCRIBE, ResourceType.TOPIC, "orders", List.of("DescribeTopic@" + topic)),
                 Arguments.of(AclOperation.READ, ResourceType.TOPIC, "orders",
@@ -77,7 +75,36 @@ class MskIamActionsTest {
     }
 
     @Test
+    void createOnTheClusterIsNeverGrantedSoKafkaDecidesEachTopic() {
+        // Kafka creates every topic of a request unchecked when CREATE on the cluster is allowed;
+        // MSK's CreateTopic is on topics, so a Deny on some topic names must reach each topic.
+        assertTrue(ACTIONS.checks(AclOperation.CREATE.name(), ResourceType.CLUSTER.name(), "kafka-cluster").isEmpty());
+    }
+
+    @Test
+    void writeOnAnyTopicIsWriteDataOnAllTopics() {
+        List<String> got = ACTIONS.writeOnAnyTopic().stream()
+                .map(c -> c.action().substring(MskIamActions.PREFIX.length()) + "@" + c.resourceArn()).toList();
+        assertEquals(List.of("Connect@" + CLUSTER, "WriteData@" + BASE + "topic/demo/uuid-1/*"), got);
+    }
+
+    @Test
+    void thePartitionIsKeptInEveryArn() {
+        for (String partition : List.of("aws-cn", "aws-us-gov")) {
+            String arn = "arn:" + partition + ":kafka:cn-north-1:123456789012:cluster/demo/uuid-1";
+            MskIamActions actions = new MskIamActions(arn);
+            assertEquals(arn, actions.clusterArn());
+            assertEquals("arn:" + partition + ":kafka:cn-north-1:123456789012:topic/demo/uuid-1/orders",
+                    actions.checks("WRITE", "TOPIC", "orders").orElseThrow().get(2).resourceArn());
+            assertEquals("arn:" + partition + ":kafka:cn-north-1:123456789012:group/demo/uuid-1/g",
+                    actions.checks("READ", "GROUP", "g").orElseThrow().get(1).resourceArn());
+        }
+    }
+
+    @Test
     void clusterArnMustBeAnMskClusterArn() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new MskIamActions("arn:aws:sqs:us-east-1:123456789012:cluster/demo/uuid-1"));
         assertThrows(IllegalArgumentException.class, () -> new MskIamActions("arn:aws:s3:::bucket"));
         assertEquals(CLUSTER, ACTIONS.clusterArn());
     }
