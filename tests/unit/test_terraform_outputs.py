@@ -52,3 +52,26 @@ def test_outputs_give_every_connection_setting(root):
 def test_serverless_demo_outputs_give_iam_brokers():
     settings = settings_from_outputs(outputs_of(ROOT / "examples" / "serverless_demo"))
     assert settings["bootstrap_iam"].endswith(":9098") and settings["cluster_arn"] == ARN
+
+
+SCRAM_MODULE = ROOT / "modules" / "scram_secrets"
+
+
+def scram_module_outputs() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tf in SCRAM_MODULE.glob("*.tf"):
+        for block in hcl2.loads(tf.read_text()).get("output", []):
+            for label, body in block.items():
+                found[label.strip('"')] = str(body["value"])
+    return found
+
+
+def test_scram_secrets_module_outputs_exactly_names_arns_key_and_associations():
+    assert set(scram_module_outputs()) == {"secret_arns", "secret_names", "kms_key_arn", "association_ids"}
+
+
+def test_no_scram_secrets_output_reads_the_password_or_the_secret_value():
+    for name, value in scram_module_outputs().items():
+        for leak in ("ephemeral", "random_password", "aws_secretsmanager_secret_version", "secret_string",
+                     "password"):
+            assert leak not in value, f"output {name} = {value} reads {leak}"

@@ -117,12 +117,18 @@ run "one_non_exclusive_association_per_secret" {
   }
 }
 
-run "passwords_are_not_outputs" {
+# Which outputs exist, and that none carries a password, is checked on outputs.tf itself by
+# tests/unit/test_terraform_outputs.py (a tftest cannot list outputs); here, that each is wired.
+run "outputs_are_the_secret_names_arns_and_key_of_the_resources" {
   command = plan
 
   assert {
-    condition     = output.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    error_message = "Outputs expose names, ARNs and the key, never passwords."
+    condition     = length(output.secret_names) == 2 && output.secret_names["alice"] == "AmazonMSK_alice" && output.secret_names["orders-app"] == "AmazonMSK_orders-app"
+    error_message = "secret_names maps each user to its AmazonMSK_ secret name."
+  }
+  assert {
+    condition     = toset(keys(output.secret_arns)) == toset(var.users) && output.kms_key_arn == aws_kms_key.this[0].arn
+    error_message = "secret_arns has one entry per user; kms_key_arn is the module's CMK."
   }
 }
 
