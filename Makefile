@@ -8,13 +8,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench soak clean down iac-check
+.PHONY: help install kafka node-exporter demo test plugin-test unit lint bench soak clean down iac-check mutation
 
 help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
 	@echo "make iac-check  Terraform/OpenTofu: fmt, validate, plan, test, checkov, all offline"
 	@echo "make soak    long runs: 60 random lifecycle sequences (reboot, kill -9, down/up) on a local MSK"
+	@echo "make mutation  mutation score of the security-critical modules (mutmut; not part of make test)"
 	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply, protect, audit)"
 	@echo "make down    stop the demo cluster"
 
@@ -65,6 +66,12 @@ iac-check: install
 
 test: kafka lint plugin-test iac-check
 	@$(BIN)/pytest tests $(PYTEST_ARGS)
+
+# Mutation testing (issue 26), not part of `make test` (time): mutmut over the security-critical modules,
+# each mutant against the unit tests that reach it; the score per module goes to bench/results/mutation.txt.
+mutation: install
+	@$(BIN)/python -m pip install -q -e '.[dev,mutation]'
+	@$(BIN)/python bench/mutation.py
 
 # More of the lifecycle property test than `make test` runs (10 sequences there).
 SOAK_SEQUENCES ?= 60
