@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mskctl.local.emulator.scram import ScramAssociations, ScramSecretError, read_credential
+from mskctl.local.emulator.scram import Credential, Rejection, ScramAssociations, ScramSecretError, read_credential
 from mskctl.local.spec import ClientAuth, ClientBroker, new_spec
 
 
@@ -146,3 +146,147 @@ def test_two_secrets_for_one_username_are_refused(aws, spec, tmp_path):
     assert scram.associate([secret(sm, kms)]) == []
     [rejected] = scram.associate([secret(sm, kms, name="AmazonMSK_alice2")])
     assert rejected.code == "DuplicateUsername"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "alice"}, "The secret name 'alice' must start with the prefix AmazonMSK_."),
+        ({"key": False}, "The secret must be encrypted with a customer managed KMS key; secrets that use the AWS "
+                         "managed key (aws/secretsmanager) cannot be used with MSK."),
+        ({"value": {"user": "x"}}, 'The secret value must be JSON of the form {"username": "...", "password": "..."}.'),
+        ({"value": {"username": "arn:x", "password": "pw"}},
+         "SCRAM user names may not start with 'arn:' (reserved for IAM principals)."),
+    ],
+)
+def test_rejections_carry_msk_worded_messages(aws, spec, kwargs, message):
+    sm, kms = aws
+    with pytest.raises(ScramSecretError) as error:
+        read_credential(spec, secret(sm, kms, **kwargs))
+    assert error.value.message == str(error.value) == message
+
+
+def test_a_secret_value_that_is_not_json_is_an_invalid_value(aws, spec):
+    sm, kms = aws
+    arn = sm.create_secret(Name="AmazonMSK_raw", SecretString="alice:pw",
+                           KmsKeyId=kms.create_key()["KeyMetadata"]["KeyId"])["ARN"]
+    with pytest.raises(ScramSecretError) as error:
+        read_credential(spec, arn)
+    assert error.value.code == "InvalidSecretValue"
+
+
+def test_credential_names_its_secret_arn_user_and_password(aws, spec):
+    sm, kms = aws
+    arn = secret(sm, kms, value={"username": "bob", "password": "s3cret"})
+    assert read_credential(spec, "AmazonMSK_alice") == Credential(arn, "bob", "s3cret")
+
+
+def test_associations_are_persisted_once_each_and_survive_a_restart(aws, spec, tmp_path):
+    sm, kms = aws
+    state = tmp_path / "state" / "assoc.json"
+    scram = ScramAssociations(spec, state, FakeBrokers())
+    arn = secret(sm, kms)
+    assert scram.associate([arn, "AmazonMSK_alice"]) == []  # by ARN and by name: one association
+    assert scram.associate([arn]) == []
+    assert scram.list() == [arn]
+    assert json.loads(state.read_text()) == [arn]
+    brokers = FakeBrokers(present=["alice", "stray"])
+    restarted = ScramAssociations(spec, state, brokers)
+    assert restarted.list() == [arn]
+    assert restarted.reconcile_now() is True
+    assert brokers.users == {"alice": "pw"}  # asked the brokers once: the stray user is removed
+
+
+def test_a_batch_associates_the_valid_secrets_and_names_each_rejected_one(aws, spec, tmp_path):
+    sm, kms = aws
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", FakeBrokers())
+    good = secret(sm, kms)
+    bad = secret(sm, kms, name="bad_bob", value={"username": "bob", "password": "pw"})
+    rejected = scram.associate([bad, good])
+    assert [(r.secret_arn, r.code) for r in rejected] == [(bad, "InvalidSecretName")]
+    assert scram.list() == [good]
+
+
+def test_duplicate_user_names_are_refused_with_the_owning_secret(aws, spec, tmp_path):
+    sm, kms = aws
+    brokers = FakeBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    first = secret(sm, kms)
+    assert scram.associate([first]) == []
+    second = secret(sm, kms, name="AmazonMSK_alice2", value={"username": "alice", "password": "other"})
+    assert scram.associate([second]) == [Rejection(
+        second, "DuplicateUsername", f"User 'alice' already comes from associated secret {first}.")]
+    assert scram.list() == [first] and brokers.users == {"alice": "pw"}
+
+
+def test_disassociating_by_name_removes_the_user_and_unknown_secrets_are_reported(aws, spec, tmp_path):
+    sm, kms = aws
+    brokers = FakeBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    arn = secret(sm, kms)
+    other = secret(sm, kms, name="AmazonMSK_carol", value={"username": "carol", "password": "pw"})
+    assert scram.associate([arn, other]) == []
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_none-abcdef"
+    assert scram.disassociate(["AmazonMSK_alice", missing]) == [Rejection(
+        missing, "SecretNotAssociated", f"Secret {missing} is not associated with cluster {spec.arn}.")]
+    assert scram.list() == [other] and brokers.users == {"carol": "pw"}
+    assert scram.disassociate([arn])[0].code == "SecretNotAssociated"  # no longer associated
+
+
+def test_an_associated_secret_that_becomes_unusable_loses_its_user(aws, spec, tmp_path):
+    sm, kms = aws
+    brokers = FakeBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    arn = secret(sm, kms)
+    assert scram.associate([arn]) == [] and brokers.users == {"alice": "pw"}
+    sm.put_secret_value(SecretId=arn, SecretString="not json")
+    assert scram.reconcile_now() is True
+    assert brokers.users == {} and scram.list() == [arn]
+
+
+class DownBrokers(FakeBrokers):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def apply(self, upserts: dict[str, str], deletes: list[str]) -> None:
+        if self.down:
+            raise ConnectionError("brokers down")
+        super().apply(upserts, deletes)
+
+
+def test_brokers_that_are_down_get_the_users_on_a_later_reconcile(aws, spec, tmp_path):
+    sm, kms = aws
+    brokers = DownBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    assert scram.associate([secret(sm, kms)]) == []
+    assert brokers.users == {} and scram.reconcile_now() is False
+    brokers.down = False
+    assert scram.reconcile_now() is True and brokers.users == {"alice": "pw"}
+    calls = brokers.calls
+    assert scram.reconcile_now() is True and brokers.calls == calls
+
+
+def test_the_same_password_rewritten_is_not_applied_again_but_a_new_one_is(aws, spec, tmp_path):
+    sm, kms = aws
+    brokers = FakeBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    arn = secret(sm, kms)
+    assert scram.associate([arn]) == []
+    calls = brokers.calls
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"username": "alice", "password": "pw"}))
+    assert scram.reconcile_now() and brokers.calls == calls
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps({"username": "alice", "password": "pw2"}))
+    assert scram.reconcile_now() and brokers.calls == calls + 1 and brokers.users == {"alice": "pw2"}
+
+
+def test_stop_ends_the_reconcile_loop(aws, spec, tmp_path):
+    import threading
+
+    brokers = FakeBrokers()
+    scram = ScramAssociations(spec, tmp_path / "assoc.json", brokers)
+    loop = threading.Thread(target=scram.run_forever)
+    loop.start()
+    scram.stop()
+    loop.join(5)
+    assert not loop.is_alive()
