@@ -56,7 +56,7 @@ def test_bad_bootstrap_strings_say_what_is_wrong(bootstrap, says):
     assert says in str(raised.value)
 
 
-@settings(database=None, max_examples=300)
+@settings(database=None, max_examples=300, deadline=None)
 @given(st.text())
 def test_any_text_either_parses_or_is_a_value_error_and_never_holds_a_line_break(text):
     try:

@@ -37,7 +37,7 @@ def test_non_strings_are_shown_with_str():
     assert printable(None) == "None"
 
 
-@settings(database=None, max_examples=400)
+@settings(database=None, max_examples=400, deadline=None)
 @given(st.text(st.characters(codec=None)))
 def test_no_active_character_survives_any_input(text):
     result = printable(text)
@@ -45,7 +45,7 @@ def test_no_active_character_survives_any_input(text):
     result.encode("utf-8")  # never raises: no lone surrogate left
 
 
-@settings(database=None, max_examples=200)
+@settings(database=None, max_examples=200, deadline=None)
 @given(st.text(st.characters(codec=None)))
 def test_text_without_active_characters_is_returned_as_is(text):
     if not any(unicodedata.category(c) in ACTIVE for c in text):

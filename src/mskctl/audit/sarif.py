@@ -122,7 +122,12 @@ def relative_uri(path: Path) -> str:
     Unencoded, ``my file#1.tf`` reads as path ``my file`` and fragment ``1.tf``. The bytes are the
     file system's (``os.fsencode``), so even a name that is not valid UTF-8 has a URI.
     """
-    return quote_from_bytes(os.fsencode(path.as_posix()), safe="/")
+    text = path.as_posix()
+    try:
+        data = os.fsencode(text)
+    except UnicodeEncodeError:  # a surrogate no file system name decodes to: keep it visible, never raise
+        data = text.encode("utf-8", "surrogatepass")
+    return quote_from_bytes(data, safe="/")
 
 
 def _source(source: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from mskctl.clients.connection import Connection
 from mskctl.config.resolve import resolve
 from mskctl.config.settings import AuthMode
 from mskctl.errors import ExitCode, MskctlError, UsageError
+from mskctl.files import output_path
 
 app = typer.Typer(help="Access as code: SCRAM rotation, Terraform export, the spec's JSON Schema.",
                   no_args_is_help=True)
@@ -156,8 +157,8 @@ def _placeholder_arn(loaded: LoadedSpec) -> str:
 @app.command("export")
 def export(
     file: SpecFiles,
-    terraform: Annotated[Path, typer.Option("--terraform", help="Folder to write the Terraform/OpenTofu .tf files "
-                                            "into.", file_okay=False)],
+    terraform: Annotated[str, typer.Option("--terraform", help="Folder to write the Terraform/OpenTofu .tf files "
+                                           "into.")],
     env: Environment = None,
     cluster_arn: Annotated[str | None, typer.Option("--cluster-arn", help="Cluster the IAM policies are for "
                                                     "(default: the spec's cluster.arn).")] = None,
@@ -172,6 +173,7 @@ def export(
     from mskctl.access.permissions import ClusterArn
     from mskctl.access.terraform_export import export_terraform
 
+    folder = output_path(terraform, "--terraform")  # '' (an unset $OUT) is not the current folder
     loaded = load(file)
     arn = cluster_arn or cluster_ref(loaded.spec, env).arn
     if arn:
@@ -181,7 +183,7 @@ def export(
                           "policies are built from a placeholder cluster ARN (their names and paths name it); "
                           "re-export with --cluster-arn before applying them.", highlight=False)
     desired = desired_state(loaded.spec, env, arn or _placeholder_arn(loaded))
-    written = export_terraform(desired, terraform, cluster_arn_known=bool(arn), cluster_arn=arn,
+    written = export_terraform(desired, folder, cluster_arn_known=bool(arn), cluster_arn=arn,
                                scram_module_source=scram_module_source, sources=loaded.files, environment=env,
                                force=force)
     for path in written:
@@ -195,7 +197,8 @@ def rotate_scram(
                                                        help="Rotate every associated secret unchanged for this "
                                                        "long (90d, 12h).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be rotated.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the cluster.")] = 300.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, callback=o.finite,
+                                                          help="Seconds to wait for the cluster.")] = 300.0,
     output: Output = "text",
     profile: o.Profile = None, cluster_arn: o.ClusterArn = None, region: o.Region = None,
     ca_bundle: o.CaBundle = None, aws_profile: o.AwsProfile = None,

@@ -15,6 +15,7 @@ from mskctl.cli import options as o
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.clients.connection import Connection
 from mskctl.errors import ExitCode, MskctlError, UsageError
+from mskctl.files import PUBLIC, check_target, output_path, write_file
 
 
 class AuditOutput(StrEnum):
@@ -44,7 +45,7 @@ def audit(
     = False,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and what they map to, then exit.")]
     = False,
-    write_baseline: Annotated[Path | None, typer.Option(
+    write_baseline: Annotated[str | None, typer.Option(
         "--write-baseline", help="Write the current findings as a baseline file (needs --reason).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Reason recorded by --write-baseline.")] = None,
     expires: Annotated[str | None, typer.Option("--expires", help="Expiry for --write-baseline (YYYY-MM-DD; "
@@ -63,12 +64,13 @@ def audit(
         print_json(render.rules_json()) if output is not AuditOutput.table else render.print_rules(console)
         return
     # Errors keep their own codes (64 and up): none can be read as findings (1) by CI.
-    if write_baseline is not None:
-        _check_baseline_target(write_baseline, reason, expires)
+    baseline_out = output_path(write_baseline, "--write-baseline") if write_baseline is not None else None
+    if baseline_out is not None:
+        _check_baseline_target(baseline_out, reason, expires)
     report = _run(terraform or [], plan, aws, live, baseline, (profile, auth, bootstrap, cluster_arn, region,
                                                                ca_bundle, scram_secret, aws_profile, role_arn))
-    if write_baseline is not None:
-        _write_baseline(write_baseline, report, reason, expires)
+    if baseline_out is not None:
+        _write_baseline(baseline_out, report, reason, expires)
     from mskctl.audit.controls import matrix
 
     matrix_rows = matrix(report) if controls else None
@@ -148,9 +150,7 @@ def _check_baseline_target(path: Path, reason: str | None, expires: str | None) 
         raise UsageError(f"--expires {expires!r} is not a date.", hint="Write it as YYYY-MM-DD.") from None
     if until < date.today():
         raise UsageError(f"--expires {until} is in the past.", hint="Give a future date.")
-    if path.exists():
-        raise UsageError(f"{path} exists; --write-baseline does not overwrite.",
-                         hint="Choose a new file, or edit the existing baseline.")
+    check_target(path, option="--write-baseline")  # exists (a dangling link too), a folder, no folder: refused
     return until
 
 
@@ -158,5 +158,5 @@ def _write_baseline(path: Path, report: AuditReport, reason: str | None, expires
     from mskctl.audit.suppress import baseline_text
 
     until = _check_baseline_target(path, reason, expires)
-    path.write_text(baseline_text(report.active, reason or "", until), encoding="utf-8")
+    write_file(path, baseline_text(report.active, reason or "", until), option="--write-baseline", mode=PUBLIC)
     err_console.print(f"wrote {len(report.active)} finding(s) to {path} (expires {until})", highlight=False)

@@ -7,42 +7,54 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from mskctl.config.formats import properties_line, shell_export
 from mskctl.config.settings import ENV_VARS, AuthMode, Settings
 from mskctl.errors import UsageError
+from mskctl.text import printable
 
 MASK = "********"
 
 
 def java_properties(settings: Settings, mode: AuthMode, password: str | None) -> str:
-    lines = [f"bootstrap.servers={settings.bootstrap_for(mode) or ''}"]
-    truststore = (["ssl.truststore.type=PEM", f"ssl.truststore.location={settings.ca_bundle}"]
+    """client.properties; every value escaped by ``properties_line``, so none can add a key."""
+    entries = [("bootstrap.servers", settings.bootstrap_for(mode) or "")]
+    truststore = ([("ssl.truststore.type", "PEM"), ("ssl.truststore.location", settings.ca_bundle)]
                   if settings.ca_bundle else [])
+    comments: list[str] = []
     if mode is AuthMode.iam:
-        lines += ["security.protocol=SASL_SSL", "sasl.mechanism=AWS_MSK_IAM",
-                  "sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
-                  "sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler",
-                  *truststore]
+        entries += [("security.protocol", "SASL_SSL"), ("sasl.mechanism", "AWS_MSK_IAM"),
+                    ("sasl.jaas.config", "software.amazon.msk.auth.iam.IAMLoginModule required;"),
+                    ("sasl.client.callback.handler.class",
+                     "software.amazon.msk.auth.iam.IAMClientCallbackHandler"), *truststore]
     elif mode is AuthMode.scram:
         user = settings.scram_username or "USERNAME"
-        lines += ["security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
-                  "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-                  f'username="{user}" password="{password or MASK}";', *truststore]
+        entries += [("security.protocol", "SASL_SSL"), ("sasl.mechanism", "SCRAM-SHA-512"),
+                    ("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                     f"username={jaas_quoted(user)} password={jaas_quoted(password or MASK)};"), *truststore]
     elif mode in (AuthMode.tls, AuthMode.mtls):
-        lines += ["security.protocol=SSL", *truststore]
+        entries += [("security.protocol", "SSL"), *truststore]
         if settings.tls_client_cert:
-            lines += _java_keystore(settings.tls_client_cert, settings.tls_client_key)
+            keystore, comments = _java_keystore(settings.tls_client_cert, settings.tls_client_key)
+            entries += keystore
     else:
-        lines += ["security.protocol=PLAINTEXT"]
-    return "\n".join(lines) + "\n"
+        entries += [("security.protocol", "PLAINTEXT")]
+    lines = [properties_line(key, value) for key, value in entries]
+    return "\n".join(lines + comments) + "\n"
 
 
-def _java_keystore(cert: str, key: str | None) -> list[str]:
+def jaas_quoted(value: str) -> str:
+    """A JAAS option value in double quotes (Kafka's JaasConfig reads backslash escapes inside them)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _java_keystore(cert: str, key: str | None) -> tuple[list[tuple[str, str]], list[str]]:
     """Java reads a PEM keystore from one file holding the PKCS#8 key and the chain."""
     combined = Path(cert).with_suffix(".pem")
     if combined.exists() and "PRIVATE KEY" in combined.read_text(errors="ignore"):
-        return ["ssl.keystore.type=PEM", f"ssl.keystore.location={combined}"]
-    return ["ssl.keystore.type=PEM", "ssl.keystore.location=client-keystore.pem",
-            f"# create it first: cat {key} {cert} > client-keystore.pem  (the key must be PKCS#8)"]
+        return [("ssl.keystore.type", "PEM"), ("ssl.keystore.location", str(combined))], []
+    command = shlex.join(["cat", key or "KEY", cert]) + " > client-keystore.pem"
+    return ([("ssl.keystore.type", "PEM"), ("ssl.keystore.location", "client-keystore.pem")],
+            [f"# create it first: {printable(command)}  (the key must be PKCS#8)"])
 
 
 def librdkafka(config: dict[str, Any], reveal: bool) -> str:
@@ -62,7 +74,7 @@ def env_lines(settings: Settings) -> str:
     for field, var in ENV_VARS.items():
         value = getattr(settings, field)
         if value is not None:
-            lines.append(f"export {var}={shlex.quote(str(value))}")
+            lines.append(shell_export(var, value))
     return "\n".join(lines) + "\n"
 
 

@@ -7,7 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from mskctl.config.formats import toml_document
 from mskctl.errors import ConfigError, UsageError
+from mskctl.files import write_file
 
 PROFILE_KEYS = {
     "auth", "bootstrap_iam", "bootstrap_scram", "bootstrap_tls", "bootstrap_plaintext", "cluster_arn",
@@ -29,7 +31,7 @@ def read_profiles(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     try:
         document = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Cannot read the profile file {path}: {exc}",
                          hint="Fix the TOML syntax, or point MSKCTL_CONFIG at another file.") from exc
     profiles = document.get("profiles", {})
@@ -62,28 +64,11 @@ def load_profile(name: str | None, path: Path | None = None) -> tuple[dict[str, 
 
 
 def write_profile(name: str, values: dict[str, Any], path: Path | None = None) -> Path:
-    """Add or replace one profile, keeping the others (written as simple TOML)."""
+    """Add or replace one profile, keeping the others (TOML written by a TOML library: any name or value is safe)."""
     path = path or config_path()
     profiles = read_profiles(path)
     profiles[name] = {k: v for k, v in values.items() if v is not None and k in PROFILE_KEYS}
-    lines = []
-    for profile, table in profiles.items():
-        lines.append(f"[profiles.{_key(profile)}]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
-        lines.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
-    return path
-
-
-def _key(name: str) -> str:
-    return name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    # The profile file is mskctl's own: replacing it is expected (ours), writing through a link is not.
+    return write_file(path, toml_document({"profiles": profiles}), option="profile file", ours=lambda _: True)

@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from mskctl.config.settings import Settings
 from mskctl.errors import PrerequisiteError, UsageError
 
 # Output names used by seed 000/001, terraform-aws-modules/msk-kafka-cluster and this project's modules.
@@ -41,19 +44,38 @@ def load_outputs(source: Path) -> dict[str, Any]:
                              hint="Run `terraform init` and `apply` there first.")
         text = result.stdout
     else:
-        try:
-            text = source.read_text()
-        except OSError as exc:
-            raise UsageError(f"Cannot read {source}: {exc.strerror}.",
-                             hint="Pass `terraform output -json` saved to a file, or the directory.") from None
+        text = _read_text(source)
     try:
         outputs = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source} is not JSON ({exc.msg} at line {exc.lineno}).",
                          hint="It should be the output of `terraform output -json`.") from None
+    except RecursionError:
+        raise UsageError(f"{source} is nested too deeply to be `terraform output -json`.",
+                         hint="It should be the output of `terraform output -json`.") from None
     if not isinstance(outputs, dict) or not all(isinstance(v, dict) and "value" in v for v in outputs.values()):
         raise UsageError(f"{source} does not look like `terraform output -json` (name -> {{value, type}}).")
     return outputs
+
+
+MAX_OUTPUTS_BYTES = 16 * 1024 * 1024  # far above any real `terraform output -json`; /dev/zero stops here
+
+
+def _read_text(source: Path) -> str:
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_OUTPUTS_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {source}: {exc.strerror}.",
+                         hint="Pass `terraform output -json` saved to a file, or the directory.") from None
+    if len(data) > MAX_OUTPUTS_BYTES:
+        raise UsageError(f"{source} is larger than {MAX_OUTPUTS_BYTES // 1024 // 1024} MB: not Terraform outputs.",
+                         hint="Pass `terraform output -json` saved to a file, or the directory.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start}): not `terraform output -json`.",
+                         hint="Pass `terraform output -json` saved to a file, or the directory.") from None
 
 
 def settings_from_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +86,8 @@ def settings_from_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
                 value = outputs[name]["value"]
                 if isinstance(value, dict):  # e.g. scram_secret_arns = {user = arn}
                     value = next(iter(value.values()), None)
+                elif isinstance(value, list) and field.startswith("bootstrap_"):
+                    value = ",".join(map(str, value)) or None  # every broker, not the first
                 elif isinstance(value, list):
                     value = value[0] if value else None
                 if value is not None:
@@ -76,3 +100,16 @@ def settings_from_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     if "region" not in values and values.get("cluster_arn", "").startswith("arn:"):
         values["region"] = values["cluster_arn"].split(":")[3]
     return values
+
+
+def check_outputs(values: dict[str, Any]) -> None:
+    """The values as settings: a bootstrap string or topic no command would accept is refused here, by output name."""
+    try:
+        Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0])
+        names = " or ".join(OUTPUT_ALIASES.get(field, (field,)))
+        reason = first["msg"].removeprefix("Value error, ")
+        raise UsageError(f"Terraform output {names} is invalid: {reason}.",
+                         hint="Fix the output in the Terraform code (or its state); nothing was written.") from None
