@@ -202,6 +202,19 @@ def test_the_permissions_boundary_limits_the_role(msk, unique, topic):
     assert refused is not None and refused.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
+def test_the_permissions_boundary_limits_the_user(msk, unique, topic):
+    iam = msk.boto("iam")
+    boundary = iam.create_policy(PolicyName=f"user-boundary-{unique}", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [allow(["Connect", "DescribeTopic"], ["*"])]}))["Policy"]["Arn"]
+    config = iam_user(msk, f"bounded-user-{unique}", [{"Effect": "Allow", "Action": "kafka-cluster:*",
+                                                        "Resource": "*"}])
+    assert can_produce(config, topic) is None
+    iam.put_user_permissions_boundary(UserName=f"bounded-user-{unique}", PermissionsBoundary=boundary)
+    assert wait_until(lambda: can_produce(config, topic, timeout=5) is not None, PROPAGATION)
+    refused = can_produce(config, topic, timeout=8)
+    assert refused is not None and refused.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
 def test_a_session_policy_limits_the_session(msk, unique, topic):
     arn = role(msk, f"scoped-{unique}", [{"Effect": "Allow", "Action": "kafka-cluster:*", "Resource": "*"}])
     sts = msk.boto("sts")
@@ -211,6 +224,12 @@ def test_a_session_policy_limits_the_session(msk, unique, topic):
     assert refused is not None and refused.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
     full = sts.assume_role(RoleArn=arn, RoleSessionName="full")["Credentials"]
     assert can_produce(session_config(msk, full), topic) is None
+    # Managed session policies (PolicyArns) limit it the same way.
+    managed = msk.boto("iam").create_policy(PolicyName=f"scoped-{unique}-session", PolicyDocument=only_connect)
+    by_arn = sts.assume_role(RoleArn=arn, RoleSessionName="by-arn",
+                             PolicyArns=[{"arn": managed["Policy"]["Arn"]}])["Credentials"]
+    refused = can_produce(session_config(msk, by_arn), topic, timeout=8)
+    assert refused is not None and refused.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
 def test_the_session_ends_with_the_credentials(msk, unique, topic):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.responses import IamResponse
 from moto.kms.models import KmsBackend
+from moto.sts.responses import TokenResponse
 
 
 def _list_entities_for_policy(self: Any) -> ActionResult:
@@ -44,6 +45,48 @@ def _aws_managed_default_keys(self: Any, alias_name: str) -> str | None:
     return key_id
 
 
+_assume_role = TokenResponse.assume_role
+
+
+def _assume_role_keeping_policy_arns(self: Any) -> ActionResult:
+    # moto drops AssumeRole's PolicyArns (managed session policies); AWS applies them to the session,
+    # so the local MSK's IAM plugin needs them (moto_state.policies_for_principal reads policy_arns).
+    arns = [item["arn"] for item in self._get_param("PolicyArns") or [] if isinstance(item, dict) and "arn" in item]
+    before = len(self.backend.assumed_roles)
+    result = _assume_role(self)
+    for session in self.backend.assumed_roles[before:]:
+        session.policy_arns = arns
+    return result
+
+
+_create_user = IamResponse.create_user
+
+
+def _create_user_with_boundary(self: Any) -> ActionResult:
+    # moto ignores CreateUser's PermissionsBoundary and has no Put/DeleteUserPermissionsBoundary;
+    # AWS keeps a user's boundary, and IAM (so the local MSK's IAM plugin) applies it.
+    result = _create_user(self)
+    boundary = self._get_param("PermissionsBoundary")
+    if boundary:
+        self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = boundary
+    return result
+
+
+def _put_user_permissions_boundary(self: Any) -> ActionResult:
+    user = self.backend.get_user(self._get_param("UserName"))
+    user.permissions_boundary_arn = self._get_param("PermissionsBoundary")
+    return EmptyResult()
+
+
+def _delete_user_permissions_boundary(self: Any) -> ActionResult:
+    self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = None
+    return EmptyResult()
+
+
 def apply() -> None:
+    TokenResponse.assume_role = _assume_role_keeping_policy_arns
+    IamResponse.create_user = _create_user_with_boundary
+    IamResponse.put_user_permissions_boundary = _put_user_permissions_boundary
+    IamResponse.delete_user_permissions_boundary = _delete_user_permissions_boundary
     IamResponse.list_entities_for_policy = _list_entities_for_policy
     KmsBackend._generate_default_keys = _aws_managed_default_keys

@@ -247,8 +247,8 @@ def _tags(holder: Any) -> dict[str, str]:
 def policies_for_principal(spec: ClusterSpec, principal_arn: str) -> dict[str, Any] | None:
     """What IAM evaluates for a user or an assumed-role session on this cluster.
 
-    Identity policies (a user's with its groups', or the role's), the permissions boundary (roles:
-    moto keeps none for users), the session's inline policy, the cluster policy, the cluster's tags
+    Identity policies (a user's with its groups', or the role's), the permissions boundary (users'
+    through moto_fixes), the session's policies, the cluster policy, the cluster's tags
     (aws:ResourceTag), the principal's tags (aws:PrincipalTag) and, for sessions, the role's ARN.
     """
     iam = iam_backend(spec)
@@ -285,10 +285,10 @@ def policies_for_principal(spec: ClusterSpec, principal_arn: str) -> dict[str, A
 
 
 def _session_policies(spec: ClusterSpec, session_arn: str) -> list[str]:
-    """The inline session policy (AssumeRole's Policy) of the newest live session with this ARN.
+    """The session policies (AssumeRole's Policy and PolicyArns) of the newest live session with this ARN.
 
     Kafka names a principal by its ARN only, so two live sessions with one ARN share the newest
-    one's session policy; moto does not keep AssumeRole's PolicyArns.
+    one's session policies. PolicyArns are kept by moto_fixes (moto drops them).
     """
     sts = get_backend("sts")[spec.account_id]["aws"]
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -296,4 +296,6 @@ def _session_policies(spec: ClusterSpec, session_arn: str) -> list[str]:
     if not live:
         return []
     newest = max(live, key=lambda s: s.expiration)
-    return [newest.policy] if newest.policy else []
+    iam = iam_backend(spec)
+    managed = [_managed_document(iam, arn) for arn in getattr(newest, "policy_arns", [])]
+    return ([newest.policy] if newest.policy else []) + [doc for doc in managed if doc]
