@@ -152,8 +152,11 @@ class Lifecycle:
         if len(state.stop_order) >= 2:  # a controller quorum was there to take the hold
             assert sorted(state.held) == sorted(state.stop_order), state
         cluster.up(cluster.UpRequest(name=self.msk.spec.name))
-        # Released once every ISR was full: no node-level override is left behind.
-        assert lifecycle.LifecycleState.load(self.msk.paths.lifecycle).held == {}
+        self.released()
+
+    def released(self) -> None:
+        """The AWS API released the hold once every ISR was full: no node-level override is left."""
+        assert wait_until(lambda: lifecycle.LifecycleState.load(self.msk.paths.lifecycle).held == {}, 120)
         client = operator.admin(self.msk.spec, self.msk.paths)
         # Each broker answers from its own copy of the metadata, which follows the controller's.
         assert wait_until(lambda: all(lifecycle.node_dynamic_unclean(client, b) is None for b in (1, 2, 3)), 15)
@@ -163,9 +166,9 @@ class Lifecycle:
         for arn in self.walk.operations:
             assert wait_until(lambda a=arn: self.operation_state(a) not in ("PENDING", "UPDATE_IN_PROGRESS"),
                               300), f"reboot {arn} never finished"
-        held = lifecycle.LifecycleState.load(self.msk.paths.lifecycle).held
-        if held or len(self.running()) < self.msk.spec.brokers:
+        if len(self.running()) < self.msk.spec.brokers:
             cluster.up(cluster.UpRequest(name=self.msk.spec.name))
+        self.released()
 
     def operation_state(self, arn: str) -> str:
         try:

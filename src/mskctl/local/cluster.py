@@ -14,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import KafkaException
-
 from mskctl.errors import LocalClusterError, UsageError
 from mskctl.local import broker_config, brokers, health, install, lifecycle, node_exporter, operator, processes
 from mskctl.local.network import PortHolder, port_is_free, taken_ports
@@ -49,9 +47,6 @@ class UpRequest:
     timeout: float = 180.0
 
 
-# How long `up` waits, after the brokers are ready, for every ISR to fill before it releases the
-# hold on unclean leader election (longer: the hold stays and the next `up` releases it).
-RELEASE_WAIT = 60.0
 # How long `down` waits for out-of-sync replicas to catch up before it refuses (see --force).
 SYNC_WAIT = 60.0
 
@@ -309,7 +304,8 @@ def up(request: UpRequest, progress: Progress = lambda _: None) -> ClusterSpec:
     progress("Waiting for every listener and the cluster metadata")
     wait_ready(spec, paths, timeout=request.timeout)
     if state.held:
-        release_when_in_sync(spec, paths, state, progress)
+        progress("Unclean leader election stays held off until every ISR is full "
+                 "(the local AWS API releases it; `mskctl local status` shows it)")
     return spec
 
 
@@ -343,33 +339,6 @@ def wait_registered(spec: ClusterSpec, paths: ClusterPaths, wanted: set[int], ti
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not operator.broker_ids_in_metadata(client, timeout=2) & wanted:
         time.sleep(0.2)
-
-
-def release_when_in_sync(spec: ClusterSpec, paths: ClusterPaths, state: lifecycle.LifecycleState,
-                         progress: Progress, timeout: float = RELEASE_WAIT) -> bool:
-    """Once every broker is registered and every ISR full, put unclean election back as configured."""
-    client = operator.admin(spec, paths)
-    controllers = broker_config.controller_ids(spec)
-    try:
-        # Controllers that were down at `down` hold too, until the release.
-        if lifecycle.hold_unclean(client, [b for b in controllers if b not in state.held], state):
-            progress(f"Could not hold off unclean leader election on {state.hold_error}")
-        state.save(paths.lifecycle)
-        deadline = time.monotonic() + timeout
-        progress("Waiting for every ISR to be full before allowing unclean leader election again")
-        while not lifecycle.every_isr_full(client, set(spec.broker_ids())):
-            if time.monotonic() >= deadline:
-                progress("Unclean leader election stays held off (some ISRs are not full yet); "
-                         "`mskctl local up` again releases it")
-                return False
-            time.sleep(0.2)
-        lifecycle.release_unclean(client, state)
-    except KafkaException as exc:
-        progress(f"Could not release the hold on unclean leader election yet: {exc}")
-        return False
-    finally:
-        state.save(paths.lifecycle)
-    return True
 
 
 def wait_ready(spec: ClusterSpec, paths: ClusterPaths, timeout: float) -> None:

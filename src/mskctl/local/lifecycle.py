@@ -8,9 +8,10 @@ acknowledged records, and the others truncate to follow it. So:
 - ``down`` waits until every replica on a running broker is in sync, holds unclean
   election off (a dynamic override to ``false`` on every running controller), and stops
   the brokers one after the other, the active controller in the last group;
-- ``up`` starts them in the reverse order, the held controllers first, and releases the
-  hold (restoring whatever dynamic value was there before) once every broker is
-  registered and every ISR is full.
+- ``up`` starts them in the reverse order, the held controllers first; the local AWS API
+  (which runs beside the brokers) then releases the hold, restoring whatever dynamic value
+  was there before, once every broker is registered and every ISR is full, so ``up``
+  itself does not wait for followers to catch up.
 
 The hold is in the metadata log before any broker stops, so it is there when they start.
 """
@@ -160,49 +161,100 @@ def every_isr_full(client: AdminClient, brokers: set[int]) -> bool:
 # active controller's own node-level dynamic config, the cluster-wide default, its static file.
 # librdkafka cannot address the cluster-wide default (an empty resource name), so the hold is a
 # node-level override on every controller: whichever of them is active reads it.
+def _broker(broker: int, *entries: ConfigEntry) -> ConfigResource:
+    return ConfigResource(ResourceType.BROKER, str(broker), incremental_configs=list(entries) or None)
+
+
 def node_dynamic_unclean(client: AdminClient, broker: int, timeout: float = 10.0) -> str | None:
     """The node-level dynamic value of unclean.leader.election.enable on ``broker``, if set."""
-    resource = ConfigResource(ResourceType.BROKER, str(broker))
-    entry = client.describe_configs([resource], request_timeout=timeout)[resource].result().get(UNCLEAN)
+    resource = _broker(broker)
+    return _node_value(client.describe_configs([resource], request_timeout=timeout)[resource].result())
+
+
+def _node_value(configs: dict[str, ConfigEntry]) -> str | None:
+    entry = configs.get(UNCLEAN)
     if entry is None or entry.source != ConfigSource.DYNAMIC_BROKER_CONFIG.value:
         return None
     return entry.value
 
 
-def _set_node_unclean(client: AdminClient, broker: int, value: str | None, timeout: float) -> None:
-    op = AlterConfigOpType.DELETE if value is None else AlterConfigOpType.SET
-    entry = ConfigEntry(UNCLEAN, value or "", incremental_operation=op)
-    resource = ConfigResource(ResourceType.BROKER, str(broker), incremental_configs=[entry])
-    client.incremental_alter_configs([resource], request_timeout=timeout)[resource].result()
+def _set_node_unclean(client: AdminClient, brokers: dict[int, str | None], timeout: float) -> dict[int, str]:
+    """Set (or, for None, delete) each broker's override, all at once; broker -> error for the failures."""
+    futures = {}
+    for broker, value in brokers.items():
+        op = AlterConfigOpType.DELETE if value is None else AlterConfigOpType.SET
+        resource = _broker(broker, ConfigEntry(UNCLEAN, value or "", incremental_operation=op))
+        futures[broker] = client.incremental_alter_configs([resource], request_timeout=timeout)[resource]
+    return {b: error for b, future in futures.items() if (error := _error_of(future)) is not None}
+
+
+def _error_of(future) -> str | None:
+    try:
+        future.result()
+    except KafkaException as exc:
+        return _error_of_exception(exc)
+    return None
 
 
 def hold_unclean(client: AdminClient, controllers: list[int], state: LifecycleState,
                  timeout: float = 10.0) -> list[int]:
     """Override unclean election to false on each controller, remembering what it replaces.
 
-    Each controller on its own: one that cannot be reached does not keep the others unheld.
-    Returns the ones that could not be held (``state.hold_error`` says why).
+    The controllers are asked side by side, each on its own: one that cannot be reached does
+    not keep the others unheld. Returns the ones that could not be held (``state.hold_error``
+    says why).
     """
-    failed: list[int] = []
-    errors: list[str] = []
-    for broker in controllers:
+    resources = {b: _broker(b) for b in controllers}
+    described = {b: client.describe_configs([r], request_timeout=timeout)[r] for b, r in resources.items()}
+    previous: dict[int, str | None] = {}
+    errors: dict[int, str] = {}
+    for broker, future in described.items():
         try:
-            previous = node_dynamic_unclean(client, broker, timeout)
-            _set_node_unclean(client, broker, HELD_VALUE, timeout)
+            previous[broker] = _node_value(future.result())
         except KafkaException as exc:
-            failed.append(broker)
-            errors.append(f"broker {broker}: {exc.args[0].str() if exc.args else exc}")
-            continue
-        state.held.setdefault(broker, previous)
-    state.hold_error = "; ".join(errors) or None
-    return failed
+            errors[broker] = _error_of_exception(exc)
+    errors |= _set_node_unclean(client, dict.fromkeys(previous, HELD_VALUE), timeout)
+    for broker in previous:
+        if broker not in errors:
+            state.held.setdefault(broker, previous[broker])
+    state.hold_error = "; ".join(f"broker {b}: {e}" for b, e in sorted(errors.items())) or None
+    return sorted(errors)
+
+
+def _error_of_exception(exc: KafkaException) -> str:
+    return exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
 
 
 def release_unclean(client: AdminClient, state: LifecycleState, timeout: float = 10.0) -> None:
     """Put back each controller's node-level value the hold replaced (or remove the override)."""
-    for broker, previous in sorted(state.held.items()):
-        _set_node_unclean(client, broker, previous, timeout)
-        del state.held[broker]
+    errors = _set_node_unclean(client, dict(state.held), timeout)
+    for broker in list(state.held):
+        if broker not in errors:
+            del state.held[broker]
+    if errors:
+        raise KafkaException(f"could not release the hold on {sorted(errors)}: {errors}")
+
+
+def reconcile_hold(client: AdminClient, brokers: set[int], controllers: list[int], path: Path) -> bool:
+    """One step of the hold's life; True when no hold remains.
+
+    While a hold is on, a controller that comes back without it (it was down at ``down``) is held
+    too; once every broker is registered and every ISR is full, the hold is released.
+    """
+    state = LifecycleState.load(path)
+    if not state.held:
+        return True
+    registered = registered_brokers(client)
+    if unheld := [b for b in controllers if b not in state.held and b in registered]:
+        hold_unclean(client, unheld, state)
+        state.save(path)
+    if not (registered >= brokers and all(p.full for p in partitions(client))):
+        return False
+    try:
+        release_unclean(client, state)
+    finally:
+        state.save(path)  # what was released stays released, even when one controller refused
+    return True
 
 
 # ---- order --------------------------------------------------------------------------------

@@ -162,12 +162,33 @@ def serve(cluster_dir: Path) -> None:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     threading.Thread(target=scram.run_forever, name="scram-reconciler", daemon=True).start()
+    threading.Thread(target=release_hold_when_in_sync, args=(spec, paths, stopping), name="lifecycle-hold",
+                     daemon=True).start()
     threading.Thread(target=autosave, name="autosave", daemon=True).start()
     log.info("serving the AWS API on %s", spec.endpoint_url)
     server.serve_forever()
     scram.stop()
     _save(paths)
     log.info("stopped")
+
+
+HOLD_POLL_INTERVAL = 0.5
+
+
+def release_hold_when_in_sync(spec: ClusterSpec, paths: ClusterPaths, stopping: threading.Event) -> None:
+    """Release the hold `down` put on unclean leader election once every ISR is full (see lifecycle)."""
+    from confluent_kafka import KafkaException
+
+    from mskctl.local import broker_config, lifecycle, operator
+
+    client = operator.admin(spec, paths)
+    while not stopping.wait(HOLD_POLL_INTERVAL):
+        try:
+            # Reads lifecycle.json; asks the brokers only while a hold is on.
+            lifecycle.reconcile_hold(client, set(spec.broker_ids()), broker_config.controller_ids(spec),
+                                     paths.lifecycle)
+        except KafkaException as exc:
+            log.info("unclean leader election still held off: %s", exc)
 
 
 def _save(paths: ClusterPaths) -> None:
