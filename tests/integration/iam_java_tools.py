@@ -18,8 +18,10 @@ from pathlib import Path
 from mskctl.local.install import find_java
 from mskctl.local.paths import cache_home
 
-POM = Path(__file__).parent / "iam_java_tools" / "pom.xml"
-JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-Dlog4j2.level=ERROR"]
+HERE = Path(__file__).parent / "iam_java_tools"
+POM = HERE / "pom.xml"
+JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
+             f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}"]
 PRODUCER = "org.apache.kafka.tools.ConsoleProducer"
 CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
 TOPICS = "org.apache.kafka.tools.TopicCommand"
@@ -82,6 +84,37 @@ def run_tool(libs: Path, main: str, args: list[str], env: dict[str, str], stdin:
     result = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout,
                             check=False)
     return ToolRun(result.returncode, result.stdout, result.stderr)
+
+
+@dataclass
+class Run:
+    """One tool invocation of a batch: its name, main class, arguments and stdin."""
+
+    name: str
+    main: str
+    args: list[str]
+    stdin: str = ""
+
+
+def run_batch(libs: Path, runs: list[Run], env: dict[str, str], work: Path, timeout: float = 240) -> dict[str, ToolRun]:
+    """Several tools in one JVM (ToolBatch.java, source-launch), each with its own stdin, output and exit code."""
+    lines = []
+    for run in runs:
+        stdin = "-"
+        if run.stdin:
+            (work / f"{run.name}.stdin").write_text(run.stdin)
+            stdin = str(work / f"{run.name}.stdin")
+        assert all("\t" not in a and "\n" not in a for a in run.args), run.args
+        lines.append("\t".join([run.name, stdin, run.main, *run.args]))
+    batch = work / "batch.tsv"
+    batch.write_text("\n".join(lines) + "\n")
+    command = [str(find_java()), *JVM_FLAGS, "-cp", f"{libs}/*", str(HERE / "ToolBatch.java"), str(batch), str(work)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"ToolBatch failed ({result.returncode}):\n{result.stdout[-2000:]}\n"
+                             f"{result.stderr[-3000:]}")
+    return {run.name: ToolRun(int((work / f"{run.name}.rc").read_text()), (work / f"{run.name}.out").read_text(),
+                              (work / f"{run.name}.err").read_text()) for run in runs}
 
 
 def bootstrap_of(properties: str) -> str:

@@ -67,7 +67,7 @@ def producer(msk, topic: str) -> list[dict]:
 
 def refused_authentication(config: dict) -> bool:
     """The brokers refused this client's authentication (not a timeout or a transport error)."""
-    error = authentication_error(config)
+    error = authentication_error(config, timeout=4.0)  # a refusal comes within a second on loopback
     return error is not None and error.code() == KafkaError._AUTHENTICATION
 
 
