@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from json.encoder import encode_basestring as _json_str
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, Producer, TopicPartition
@@ -34,23 +34,41 @@ PRODUCE_GRANT = ("kafka-cluster:WriteData and DescribeTopic on the topic and Wri
 CONSUME_GRANT = ("kafka-cluster:ReadData and DescribeTopic on the topic, AlterGroup and DescribeGroup on the group "
                  "(IAM), or READ ACLs on the topic and the group (SCRAM/mTLS)")
 
+INT64_MAX = 2**63 - 1  # Kafka offsets and timestamps are int64
+METADATA_TIMEOUT = 10.0
+
 
 def _values(values: list[str], file: Path | None, count: int | None) -> Iterator[str]:
     if values:
         yield from values
     elif file is not None:
         try:
-            with file.open() as handle:
-                for line in handle:
-                    yield line.rstrip("\n")
+            with file.open("rb") as handle:
+                yield from _lines(handle, str(file))
         except OSError as exc:
             raise UsageError(f"Cannot read {file}: {exc.strerror}.", hint="Give a readable file of lines.") from None
     elif not sys.stdin.isatty() and count is None:
-        for line in sys.stdin:
-            yield line.rstrip("\n")
+        yield from _lines(sys.stdin.buffer, "stdin")
     else:
         for i in range(count or 1):  # seed 001's test messages
             yield json.dumps({"message_id": i, "timestamp": time.time(), "source": "mskctl"})
+
+
+MAX_LINE_BYTES = 8 * 1024 * 1024  # MSK's largest message.max.bytes: no record can be longer
+
+
+def _lines(handle: BinaryIO, name: str) -> Iterator[str]:
+    """UTF-8 lines, each bounded: /dev/zero or a binary file is a clear error, not memory exhaustion."""
+    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise InputError(f"{name}: line {number} is longer than {MAX_LINE_BYTES // 1024 // 1024} MB, more than "
+                             "any MSK record.", hint="Records are one per line, text (JSON or plain).")
+        try:
+            yield raw.decode("utf-8").removesuffix("\n").removesuffix("\r")  # as text mode read "\r\n"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: line {number} is not UTF-8 text (byte {exc.start}).",
+                             hint="Records are one per line, text (JSON or plain); binary payloads are not "
+                             "supported.") from None
 
 
 def _headers(pairs: list[str]) -> list[tuple[str, bytes]]:
@@ -240,10 +258,12 @@ def consume(
     topic: Annotated[str | None, typer.Argument(help=o.env_help("Topic to read.", "topic"))] = None,
     group: Annotated[str | None, typer.Option("--group", "-g", help=o.env_help(
         "Consumer group (commits offsets); not used with --partition.", "consumer_group"))] = None,
-    partition: Annotated[int | None, typer.Option("--partition", help="Read one partition, no group.")] = None,
-    offset: Annotated[int | None, typer.Option("--offset", help="Start offset with --partition.")] = None,
+    partition: Annotated[int | None, typer.Option("--partition", min=0, help="Read one partition, no group.")] = None,
+    offset: Annotated[int | None, typer.Option("--offset", min=0, max=INT64_MAX,
+                                               help="Start offset with --partition.")] = None,
     from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the earliest offset.")] = False,
-    timestamp: Annotated[int | None, typer.Option("--timestamp", help="Start at this time (ms since epoch).")] = None,
+    timestamp: Annotated[int | None, typer.Option("--timestamp", min=0, max=INT64_MAX,
+                                                  help="Start at this time (ms since epoch).")] = None,
     max_records: Annotated[int | None, typer.Option("--max", "-m", min=1, help="Stop after N records.")] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0, callback=o.finite, help=o.env_help(
         "Stop after N s without records (default 10).", "consume_timeout"))] = None,
@@ -273,21 +293,23 @@ def consume(
     consumer = conn.consumer(use_group or f"mskctl-{time.time_ns()}",
                              **{"auto.offset.reset": "earliest" if from_beginning else "latest",
                                 "enable.auto.commit": bool(use_group), "enable.auto.offset.store": False})
+    # Whatever the flags (-g, --partition): the cluster answers a metadata request first, so an
+    # unreachable cluster is its connection error, never "0 record(s)" and exit 0.
+    metadata = _topic_metadata(consumer, topic, conn.mode.value, timeout)
     if partition is not None or not use_group:
         start = OFFSET_BEGINNING if from_beginning else (offset if offset is not None else OFFSET_END)
         if partition is None:
-            with translated(f"read the metadata of topic {topic}", mode=conn.mode.value, grant=CONSUME_GRANT):
-                metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
-            if metadata is not None and metadata.error is not None:
-                raise kafka_error(metadata.error, f"read topic {topic}", mode=conn.mode.value, grant=CONSUME_GRANT)
-            if metadata is None:
-                raise UsageError(f"Topic {topic!r} does not exist.", hint="Check the name: `mskctl topics list`.")
             partitions = [TopicPartition(topic, p, start) for p in metadata.partitions]
+        elif partition not in metadata.partitions:
+            raise UsageError(f"Topic {topic!r} has no partition {partition} (it has {len(metadata.partitions)}).",
+                             hint="Partitions are numbered from 0: `mskctl topics describe " + topic + "`.")
         else:
             partitions = [TopicPartition(topic, partition, start)]
         if timestamp is not None:
-            partitions = consumer.offsets_for_times([TopicPartition(tp.topic, tp.partition, timestamp)
-                                                     for tp in partitions], timeout=10)
+            with translated(f"find the offsets of {topic} at {timestamp}", mode=conn.mode.value,
+                            grant=CONSUME_GRANT):
+                partitions = consumer.offsets_for_times([TopicPartition(tp.topic, tp.partition, timestamp)
+                                                         for tp in partitions], timeout=10)
         consumer.assign(partitions)
     else:
         consumer.subscribe([topic])
@@ -334,6 +356,18 @@ def consume(
         err_console.print(f"{seen} record(s) from {topic}", highlight=False)
     if unprotecting is not None:
         unprotecting.finish()
+
+
+def _topic_metadata(consumer: object, topic: str, mode: str, timeout: float) -> object:
+    """The topic's metadata, or the error that says why there is none (unreachable, denied, no such topic)."""
+    wait = min(METADATA_TIMEOUT, max(timeout, 1.0))  # --timeout bounds the wait for a dead cluster too
+    with translated(f"read the metadata of topic {topic}", mode=mode, grant=CONSUME_GRANT):
+        metadata = consumer.list_topics(topic, timeout=wait).topics.get(topic)  # type: ignore[attr-defined]
+    if metadata is not None and metadata.error is not None:
+        raise kafka_error(metadata.error, f"read topic {topic}", mode=mode, grant=CONSUME_GRANT)
+    if metadata is None:
+        raise UsageError(f"Topic {topic!r} does not exist.", hint="Check the name: `mskctl topics list`.")
+    return metadata
 
 
 def _commit_stored(consumer: object) -> None:

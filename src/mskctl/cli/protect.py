@@ -13,7 +13,7 @@ from rich.table import Table
 from mskctl.cli import options as o
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.config.resolve import resolve
-from mskctl.errors import UsageError
+from mskctl.errors import InputError, UsageError
 from mskctl.protect import FieldsLeftProtected, ProtectError, Protector, json_schema, load_policy
 from mskctl.protect.policy import LoadedPolicy
 from mskctl.protect.protector import UnprotectResult
@@ -45,6 +45,8 @@ def _samples(sample: Path) -> list[Any]:
         return [json.loads(text)]
     except ValueError:
         pass
+    except RecursionError:
+        raise _too_deep(sample) from None
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
@@ -53,9 +55,16 @@ def _samples(sample: Path) -> list[Any]:
             except ValueError as exc:
                 raise UsageError(f"{sample}:{number} is not JSON: {exc}",
                                  hint="A sample is one JSON document, or one per line.") from None
+            except RecursionError:
+                raise _too_deep(f"{sample}:{number}") from None
     if not records:
         raise UsageError(f"{sample} holds no JSON record.")
     return records
+
+
+def _too_deep(where: object) -> InputError:
+    return InputError(f"{where} is nested too deeply (Python's JSON reader stops near 1000 levels).",
+                      hint="A sample record is one JSON document of ordinary depth.")
 
 
 def _default_topic(policy: LoadedPolicy) -> str:

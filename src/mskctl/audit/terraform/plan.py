@@ -15,13 +15,20 @@ from typing import Any
 from mskctl.audit.terraform.findings import strip_index
 from mskctl.audit.terraform.nodes import Node, ValNode
 from mskctl.audit.terraform.values import UNKNOWN, Val
-from mskctl.errors import UsageError
+from mskctl.errors import InputError, UsageError
 
 PLAN_HINT = "Give the JSON of a saved plan: `terraform show -json plan.out > plan.json` (or `tofu show -json`)."
 
 
 def plan_nodes(path: Path, display: str) -> list[Node]:
     data = _load(path, display)
+    try:
+        return _nodes(data)
+    except RecursionError:
+        raise InputError(f"Plan {display} is nested too deeply to be a Terraform plan.", hint=PLAN_HINT) from None
+
+
+def _nodes(data: dict[str, Any]) -> list[Node]:
     configurations = _configurations((data.get("configuration") or {}).get("root_module") or {}, "")
     nodes: list[Node] = []
     covered: set[str] = set()
@@ -49,12 +56,90 @@ def _load(path: Path, display: str) -> dict[str, Any]:
     except OSError as exc:
         raise UsageError(f"Plan {display} cannot be read: {exc.strerror}.", hint=PLAN_HINT) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Plan {display} is not JSON: {exc}.", hint=PLAN_HINT) from None
+        raise InputError(f"Plan {display} is not JSON: {exc}.", hint=PLAN_HINT) from None
+    except RecursionError:
+        raise InputError(f"Plan {display} is nested too deeply to be a Terraform plan.", hint=PLAN_HINT) from None
     if not isinstance(data, dict) or "format_version" not in data or not (
             "resource_changes" in data or "planned_values" in data):
-        raise UsageError(f"Plan {display} is not a plan in JSON (no format_version, resource_changes or "
+        raise InputError(f"Plan {display} is not a plan in JSON (no format_version, resource_changes or "
                          "planned_values).", hint=PLAN_HINT)
+    if problem := _shape_problem(data):
+        # A plan the audit cannot read must not pass as a clean one (exit 0): it is refused, saying where.
+        raise InputError(f"Plan {display} is not a Terraform plan: {problem}.", hint=PLAN_HINT)
     return data
+
+
+# What each part of a plan must be for the audit to read it (Terraform's JSON output format).
+_MODULE_LISTS = ("resources", "child_modules")
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """The first place where the plan does not have the shape of ``terraform show -json``, or None."""
+    checks = [_changes_problem(data.get("resource_changes"))]
+    for section in ("planned_values", "prior_state"):
+        state = data.get(section)
+        if state is not None and not isinstance(state, dict):
+            return f"{section} is {_kind(state)}, not an object"
+        root = (state or {}).get("values", state) if section == "prior_state" else state
+        checks.append(_state_problem((root or {}).get("root_module"), f"{section}.root_module"))
+    configuration = data.get("configuration")
+    if configuration is not None and not isinstance(configuration, dict):
+        return f"configuration is {_kind(configuration)}, not an object"
+    checks.append(_configuration_problem((configuration or {}).get("root_module"), "configuration.root_module"))
+    return next((problem for problem in checks if problem), None)
+
+
+def _changes_problem(changes: Any) -> str | None:
+    if changes is None:
+        return None
+    if not isinstance(changes, list):
+        return f"resource_changes is {_kind(changes)}, not a list"
+    for index, change in enumerate(changes):
+        where = f"resource_changes[{index}]"
+        if not isinstance(change, dict):
+            return f"{where} is {_kind(change)}, not an object"
+        if not isinstance(change.get("change", {}), dict):
+            return f"{where}.change is {_kind(change['change'])}, not an object"
+        if not isinstance(change.get("address", ""), str):
+            return f"{where}.address is {_kind(change['address'])}, not a string"
+    return None
+
+
+def _state_problem(module: Any, where: str) -> str | None:
+    if module is None:
+        return None
+    if not isinstance(module, dict):
+        return f"{where} is {_kind(module)}, not an object"
+    for key in _MODULE_LISTS:
+        items = module.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            return f"{where}.{key} is not a list of objects"
+    for index, child in enumerate(module.get("child_modules", [])):
+        if problem := _state_problem(child, f"{where}.child_modules[{index}]"):
+            return problem
+    return None
+
+
+def _configuration_problem(module: Any, where: str) -> str | None:
+    if module is None:
+        return None
+    if not isinstance(module, dict):
+        return f"{where} is {_kind(module)}, not an object"
+    resources = module.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(item, dict) for item in resources):
+        return f"{where}.resources is not a list of objects"
+    calls = module.get("module_calls", {})
+    if not isinstance(calls, dict) or not all(isinstance(call, dict) for call in calls.values()):
+        return f"{where}.module_calls is not an object of module calls"
+    for name, call in calls.items():
+        if problem := _configuration_problem(call.get("module"), f"{where}.module_calls.{name}.module"):
+            return problem
+    return None
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
 
 
 def _configurations(module: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
