@@ -24,10 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mskctl.access.loader import SpecError, parse_yaml
+from mskctl.access.loader import SpecError, parse_yaml, read_text
 from mskctl.audit.model import Finding, InlineIgnore, Layer, Location, Suppression
 from mskctl.audit.rules import RULES, rule
-from mskctl.errors import InputError, UsageError
+from mskctl.errors import InputError
 
 
 class BaselineEntry(BaseModel):
@@ -59,11 +59,7 @@ class Baseline:
 
 
 def load_baseline(path: Path) -> Baseline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"Cannot read the baseline {path}: {exc.strerror or exc}.",
-                         hint="Pass an existing YAML file to --baseline.") from None
+    text = read_text(path, "the baseline", "Pass an existing YAML file to --baseline.")
     try:
         data, places = parse_yaml(text, str(path))
     except SpecError as exc:
