@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import regex
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.hmac import HMAC
 
@@ -14,6 +15,10 @@ TOKEN_PREFIX = "tok_"
 _SEPARATORS = " -./+()"
 _DIGITS_ONLY = re.compile(r"^[0-9" + re.escape(_SEPARATORS) + r"]*[0-9][0-9" + re.escape(_SEPARATORS) + r"]*$")
 CONTAINER_MASK_LENGTH = 8
+# A mask pattern comes from the policy's author and the text from the record: a pattern that
+# backtracks catastrophically on some value ((a|aa)+$) must not stall the client. Well-behaved
+# patterns take microseconds per field; 50 ms per value is far beyond them.
+MASK_TIMEOUT_SECONDS = 0.05
 
 
 def _mac(key: HMAC, data: bytes) -> bytes:
@@ -76,13 +81,20 @@ def _digit_stream(key: HMAC, message: bytes, count: int) -> list[str]:
     return out
 
 
-def mask(value: Any, keep_first: int = 0, keep_last: int = 0, pattern: re.Pattern[str] | None = None,
+def mask(value: Any, keep_first: int = 0, keep_last: int = 0, pattern: regex.Pattern[str] | None = None,
          char: str = "*") -> str:
-    """``value`` as a string with characters replaced by ``char``; objects and arrays wholly."""
+    """``value`` as a string with characters replaced by ``char``; objects and arrays wholly.
+
+    A pattern that does not finish within ``MASK_TIMEOUT_SECONDS`` masks the whole value: the
+    action fails closed, never passing the text through.
+    """
     if isinstance(value, dict | list):
         return char * CONTAINER_MASK_LENGTH
     text = value if isinstance(value, str) else json.dumps(value)
     if pattern is not None:
-        return pattern.sub(lambda m: char * len(m.group()), text)
+        try:
+            return pattern.sub(lambda m: char * len(m.group()), text, timeout=MASK_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return char * len(text)
     end = max(keep_first, len(text) - keep_last)
     return text[:keep_first] + char * (end - keep_first) + text[end:]

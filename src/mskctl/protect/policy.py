@@ -8,20 +8,20 @@ Errors name the file and line, as the access spec's do (the same YAML reader).
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mskctl.access.loader import SourceMap, SpecError, parse_yaml
-from mskctl.errors import UsageError
+from mskctl.access.loader import SourceMap, SpecError, data_location, parse_yaml, read_text
 from mskctl.protect import paths
 from mskctl.protect.errors import PolicyError
 
 Action = Literal["encrypt", "encrypt-deterministic", "tokenize", "mask", "drop"]
 KEYED = ("encrypt", "encrypt-deterministic", "tokenize")
+MAX_PATTERN_LENGTH = 1000  # a mask pattern names a shape (digits, an e-mail's local part), not a list of values
 
 
 class Strict(BaseModel):
@@ -87,9 +87,11 @@ class FieldRule(Strict):
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
         if value is not None:
+            if len(value) > MAX_PATTERN_LENGTH:
+                raise ValueError(f"longer than {MAX_PATTERN_LENGTH} characters, the limit for a mask pattern")
             try:
-                re.compile(value)
-            except re.error as exc:
+                regex.compile(value)  # the engine masks run with: it takes a timeout (actions.mask)
+            except regex.error as exc:
                 raise ValueError(f"not a regular expression: {exc}") from None
         return value
 
@@ -155,7 +157,7 @@ class FieldPlan:
     digits: bool = False
     keep_first: int = 0
     keep_last: int = 0
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern[str] | None = None
     char: str = "*"
 
 
@@ -251,11 +253,8 @@ def _field_plan(policy: Policy, rule: FieldRule, text: str) -> FieldPlan:
         selector=paths.parse(text), text=text, action=rule.action, key=key,
         subject=paths.parse(rule.subject) if rule.subject else None, digits=rule.format == "digits",
         keep_first=rule.keep_first, keep_last=rule.keep_last,
-        pattern=re.compile(rule.pattern) if rule.pattern else None, char=rule.char,
+        pattern=regex.compile(rule.pattern) if rule.pattern else None, char=rule.char,
     )
-
-
-_UNION_TAGS = {"str", "int", "list[str]"}
 
 
 def validate(data: Any, sources: SourceMap, file: str, base: Path | None) -> LoadedPolicy:
@@ -267,11 +266,11 @@ def validate(data: Any, sources: SourceMap, file: str, base: Path | None) -> Loa
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS)))
+            loc = data_location(data, tuple(error["loc"]))
             message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
+            if error["type"] == "extra_forbidden" and loc:
                 message = f"unknown key {loc[-1]!r}"
-            elif error["type"] == "missing":
+            elif error["type"] == "missing" and loc:
                 message = f"missing {loc[-1]!r}"
             problems.append(f"{sources.locate(loc)}: {'.'.join(str(p) for p in loc) or '(top level)'}: {message}")
         raise PolicyError(problems) from None
@@ -313,9 +312,5 @@ def load_text(text: str, name: str = "<policy>", base: Path | None = None) -> Lo
 def load_policy(path: str | Path) -> LoadedPolicy:
     """Read, validate and compile a policy file (schema files are read relative to it)."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Cannot read protection policy {file}: {exc}",
-                         hint="Give the path of a policy YAML file (see docs/protect.md).") from None
+    text = read_text(file, "protection policy", "Give the path of a policy YAML file (see docs/protect.md).")
     return load_text(text, str(file), file.parent)
