@@ -76,6 +76,7 @@ def run_audit(request: AuditRequest, *, aws: Callable[[list[str]], LayerResult] 
         raise UsageError("Nothing to audit: " + ("; ".join(unreached) if unreached else "no layer was reachable."),
                          hint="Name the layers: --terraform DIR, --plan PLAN.json, --aws, --live "
                               "(with a profile, --bootstrap-servers or --cluster-arn).")
+    unreached += [f"{result.layer.value}: {note}" for result in layers for note in result.notes]
     findings = [f for result in layers for f in result.findings]
     ignores = [i for result in layers for i in result.ignores]
     applied = apply(_dedupe(findings), ignores, baseline, today)

@@ -131,6 +131,7 @@ class LayerResult:
     checked: set[str] = field(default_factory=set)  # rule ids evaluated at least once
     ignores: list[InlineIgnore] = field(default_factory=list)
     scanned: list[str] = field(default_factory=list)  # what was looked at: files, ARNs, clusters
+    notes: list[str] = field(default_factory=list)  # what was left out of the layer, and why
     seconds: float = 0.0  # how long the layer took (the engine measures it)
 
     def add(self, finding: Finding) -> None:

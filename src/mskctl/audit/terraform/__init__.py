@@ -14,6 +14,7 @@ from pathlib import Path
 from mskctl.audit.model import Layer, LayerResult
 from mskctl.audit.terraform.checks import run_checks
 from mskctl.audit.terraform.findings import Findings
+from mskctl.audit.terraform.hcl import no_cyclic_gc
 from mskctl.audit.terraform.ignores import collect_ignores
 from mskctl.audit.terraform.modules import Loader, called_directories, display_path, instances, resource_nodes
 from mskctl.audit.terraform.nodes import Node
@@ -25,15 +26,21 @@ ROOT_HINT = "Point the audit at a Terraform root or module directory (one with .
 
 def audit_terraform(roots: list[Path], plan: Path | None = None, *, base: Path | None = None) -> LayerResult:
     """Audit the .tf files under ``roots`` (recursively) and, if given, a plan in JSON."""
+    with no_cyclic_gc():  # the parsed trees stay alive to the end: see no_cyclic_gc
+        return _audit(roots, plan, base)
+
+
+def _audit(roots: list[Path], plan: Path | None, base: Path | None) -> LayerResult:
     if not roots and plan is None:
         raise UsageError("Nothing to audit: no Terraform directory and no plan given.", hint=ROOT_HINT)
     base = (base or Path.cwd()).resolve()
-    loader = Loader(base)
-    directories: list[Path] = []
     for root in roots:
         if not root.is_dir():
             what = "does not exist" if not root.exists() else "is not a directory"
             raise UsageError(f"Terraform root {root} {what}.", hint=ROOT_HINT)
+    loader = Loader(base, roots)
+    directories: list[Path] = []
+    for root in roots:
         found = loader.directories_under(root)
         if not found:
             raise UsageError(f"No .tf files under {root}.", hint=ROOT_HINT)
@@ -57,4 +64,5 @@ def audit_terraform(roots: list[Path], plan: Path | None = None, *, base: Path |
         result.scanned.append(shown)
     result.findings = findings.items
     result.checked = findings.checked
+    result.notes = loader.notes
     return result

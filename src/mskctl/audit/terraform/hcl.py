@@ -7,6 +7,10 @@ carries the lark ``meta`` of its source span). Expressions are kept as tree node
 
 from __future__ import annotations
 
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +18,12 @@ from typing import Any
 import hcl2
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from mskctl.errors import UsageError
+from mskctl.access.loader import read_text
+from mskctl.errors import MskctlError, UsageError
 
+# 8 MiB: a 5 MB .tf of 40,000 clusters is the largest we have seen generated; python-hcl2 needs about
+# 150 bytes of memory per byte of HCL, so 8 MiB stays near 1 GB.
+MAX_TF_BYTES = 8 * 1024 * 1024
 PARSE_HINT = "Fix the file (`terraform validate` or `tofu validate` says the same), or leave it out of the audit."
 
 
@@ -48,22 +56,39 @@ class HclFile:
 
 
 def parse_file(path: Path, display: str) -> HclFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{display}: not UTF-8 text ({exc.reason} at byte {exc.start}).", hint=PARSE_HINT) from None
-    except OSError as exc:
-        raise UsageError(f"{display}: cannot be read: {exc.strerror}.") from None
+    try:  # bounded, and never a device or FIFO (a .tf link to /dev/zero)
+        text = read_text(path, "Terraform file", PARSE_HINT, MAX_TF_BYTES)
+    except MskctlError as exc:
+        raise UsageError(exc.message.replace(f"Cannot read Terraform file {path}", f"{display}: cannot be read"),
+                         hint=exc.hint) from None
     return parse_text(text, path, display)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector: parsing builds millions of objects (lark trees) that stay alive
+    while the audit reads them, and each full collection rescans all of them; a 1 MB file parsed 6x
+    faster without it (36 s -> 6 s). The trees hold no reference cycles to collect."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_text(text: str, path: Path, display: str) -> HclFile:
     try:
-        tree = hcl2.parses(text)
+        with no_cyclic_gc():
+            tree = hcl2.parses(text)
     except UnexpectedInput as exc:
         raise UsageError(f"{display}:{_where(exc, text)}: not valid HCL: {_describe(exc)}", hint=PARSE_HINT) from None
+    except RecursionError:
+        raise UsageError(f"{display}: not valid HCL: nested too deeply to read.", hint=PARSE_HINT) from None
     except (LarkError, RuntimeError, ValueError) as exc:  # the tree transformer rejects a few constructs
-        raise UsageError(f"{display}: not valid HCL: {exc}", hint=PARSE_HINT) from None
+        reason = str(exc).split("\n", 1)[0][:120]  # its first line: the construct, not the file's text
+        raise UsageError(f"{display}: not valid HCL: {reason}", hint=PARSE_HINT) from None
     attributes, blocks = _read_body(tree.body, display)
     return HclFile(path=path, display=display, blocks=blocks, attributes=attributes, lines=text.splitlines())
 
@@ -103,14 +128,24 @@ _TOKEN_NAMES = {
 }
 
 
+_SHOWN_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,31}|[][{}()=:,.\"<>!?*/%+-]")
+
+
+def _token(value: str) -> str:
+    """The offending token, quoted only when it is a name or one punctuation mark.
+
+    Anything else is described, not quoted: the position is in the message, and a file that is not
+    HCL at all (a key, an environment dump) must not reach the output or a CI log.
+    """
+    if not value.strip():
+        return "a line break"
+    return repr(value) if _SHOWN_TOKEN.fullmatch(value) else "text that is not HCL"
+
+
 def _describe(exc: UnexpectedInput) -> str:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
-        if token.type == "$END":
-            found = "end of file"
-        else:
-            shown = next((part.strip() for part in str(token.value).split("\n") if part.strip()), "")
-            found = repr(shown[:40]) if shown else "a line break"
+        found = "end of file" if token.type == "$END" else _token(str(token.value))
         expected = sorted(_TOKEN_NAMES.get(name, "") for name in exc.expected)
         named = [name for name in expected if name]
         if named and len(named) <= 4 and len(named) == len(expected):
@@ -119,5 +154,5 @@ def _describe(exc: UnexpectedInput) -> str:
             return "the file ends inside a block, string or expression (a missing }, ] or closing quote?)"
         return f"unexpected {found}"
     if isinstance(exc, UnexpectedCharacters):
-        return f"unexpected character {exc.char!r}"
+        return f"unexpected character {exc.char!r}" if exc.char.isprintable() else "unexpected control character"
     return str(exc).split("\n", 1)[0]

@@ -4,6 +4,12 @@ A root takes its variables from terraform.tfvars / *.auto.tfvars (what Terraform
 the literal defaults; a local module call (``source = "./..."`` or ``"../..."``) passes its arguments,
 evaluated in the caller. Resources of an instance are :class:`HclNode` s named with the instance's
 address prefix (``module.kafka.``).
+
+The audit stays inside its roots: a .tf file or a module folder reached through a symlink that
+resolves outside every audited root is skipped, with a note (a link to ``/proc/self/environ`` or a
+secret must not be read, let alone quoted in a parse error). Module calls written with ``../`` are
+followed, as Terraform does. At most ``MAX_MODULE_INSTANCES`` module instances are audited: calls
+fanning out through many folders (4 calls per level, 16 levels) would otherwise never finish.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from mskctl.errors import UsageError
 
 MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 MAX_MODULE_DEPTH = 16
+# The largest tree we audit (terraform/ of this project) has a few dozen instances; a real estate of
+# many roots a few hundred. Each instance costs about a millisecond per resource.
+MAX_MODULE_INSTANCES = 2_000
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -45,10 +54,40 @@ class ModuleDir:
 class Loader:
     """Reads each directory once; remembers every file read, in order."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, roots: list[Path] | None = None) -> None:
         self.base = base
+        self.roots = [root.resolve() for root in roots or []]
         self.modules: dict[Path, ModuleDir] = {}
         self.files: list[HclFile] = []
+        self.notes: list[str] = []  # what was left out, and why
+        self.instances = 0
+
+    def inside_roots(self, path: Path) -> bool:
+        """Whether ``path`` (resolved, symlinks and all) is under an audited root; True when none are set."""
+        resolved = path.resolve()
+        return not self.roots or any(resolved.is_relative_to(root) for root in self.roots)
+
+    def escapes(self, path: Path) -> bool:
+        """A symlink, or a path through one, that ends outside the audited roots: skipped, with a note."""
+        written = Path(os.path.normpath(os.path.abspath(path)))  # the link itself, not where it points
+        if os.path.realpath(path) != str(written) and not self.inside_roots(path):
+            shown = written.relative_to(self.base).as_posix() if written.is_relative_to(self.base) else str(written)
+            self.note(f"{shown}: a symlink to outside the audited folders")
+            return True
+        return False
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def count_instance(self) -> bool:
+        """Count one more module instance; False (and a note) once there are MAX_MODULE_INSTANCES."""
+        if self.instances >= MAX_MODULE_INSTANCES:
+            self.note(f"module instances beyond {MAX_MODULE_INSTANCES:,} (calls fanning out through many "
+                      "folders); audit the modules as roots instead")
+            return False
+        self.instances += 1
+        return True
 
     def directories_under(self, root: Path) -> list[Path]:
         """Every directory under ``root`` with .tf files (skipping .terraform and other hidden ones)."""
@@ -65,10 +104,11 @@ class Loader:
             return self.modules[directory]
         module = ModuleDir(path=directory)
         for path in sorted(directory.glob("*.tf")):
-            if path.is_file():
+            if path.is_file() and not self.escapes(path):
                 _index(module, self._read(path))
         for path in sorted([*directory.glob("terraform.tfvars"), *directory.glob("*.auto.tfvars")]):
-            module.tfvars.append(self._read(path))
+            if path.is_file() and not self.escapes(path):
+                module.tfvars.append(self._read(path))
         self.modules[directory] = module
         return module
 
@@ -82,6 +122,8 @@ class Loader:
         source = call.attributes.get("source")
         value = evaluate(source.expr, EMPTY_SCOPE, file.display).value if source else None
         if not isinstance(value, str) or not value.startswith(("./", "../")):
+            return None
+        if self.escapes(caller.path / value):
             return None
         target = (caller.path / value).resolve()
         if not target.is_dir() or not any(target.glob("*.tf")):
@@ -175,6 +217,8 @@ def instances(loader: Loader, directory: Path) -> Iterator[Instance]:
 
 def _instantiate(loader: Loader, module: ModuleDir, given: dict[str, Val], prefix: str,
                  chain: tuple[Path, ...]) -> Iterator[Instance]:
+    if prefix and not loader.count_instance():  # roots are not counted: each is audited
+        return
     scope = ModuleScope(module, given)
     yield Instance(module, scope, prefix)
     if len(chain) >= MAX_MODULE_DEPTH:

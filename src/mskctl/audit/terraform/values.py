@@ -4,6 +4,11 @@ Only what is certain is known: literals, ``var.x`` (a module call's literal argu
 or the variable's literal default), ``local.x``, and a few pure functions of those (``jsonencode``,
 ``tostring``, ``merge``, ...). Everything else - resource attributes, ``each``, conditionals, ``for``
 expressions, templates with unknown parts - is :class:`Unknown`, and checks never report on it.
+
+Values are bounded, because a few lines of HCL can double a string or a list per local: a string
+longer than ``MAX_STRING_CHARS`` or a value of more than ``MAX_VALUE_NODES`` nested elements is
+:class:`Unknown` too (no finding rather than a hang), and a JSON document is read from strings up to
+``MAX_JSON_CHARS`` only.
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ from hcl2.rules.indexing import GetAttrExprTermRule, IndexExprTermRule
 from hcl2.rules.literal_rules import FloatLitRule, IdentifierRule, IntLitRule, KeywordRule, LiteralValueRule
 from hcl2.rules.strings import HeredocTemplateRule, HeredocTrimTemplateRule, InterpolationRule, StringRule
 from hcl2.utils import process_escape_sequences
+
+# Far above real configuration (an IAM policy is at most 6,144 characters, a list of CIDR blocks a few
+# hundred), far below what 40 doubling locals would build (16 x 2^40 characters).
+MAX_STRING_CHARS = 1_000_000
+MAX_VALUE_NODES = 100_000
+MAX_JSON_CHARS = 256 * 1024
+SHOWN_CHARS = 200  # a value quoted in a finding's message
 
 
 class Unknown:
@@ -48,6 +60,7 @@ class Val:
     body_line: int | None = None  # a heredoc: the line its text starts on
     text: str | None = None  # a heredoc's text, also when its value is unknown (a template)
     via: str = ""  # the variable or local it came through
+    nodes: int = 1  # elements of a list or map, nested ones included, and itself (the bound's measure)
 
     @property
     def known(self) -> bool:
@@ -77,7 +90,12 @@ class Val:
 
 
 def show(val: Val | None) -> str:
-    """A value as it would be written in HCL, for messages."""
+    """A value as it would be written in HCL, for messages (cut after SHOWN_CHARS characters)."""
+    text = _show(val)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
+
+
+def _show(val: Val | None) -> str:
     if val is None or val.value is None:
         return "null"
     value = val.value
@@ -86,11 +104,13 @@ def show(val: Val | None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value) if "\n" not in value else "<<text>>"
+        return json.dumps(value[: SHOWN_CHARS + 1]) if "\n" not in value else "<<text>>"
     if isinstance(value, list):
-        return "[" + ", ".join(show(item) for item in value) + "]"
+        return "[" + ", ".join(show(item) for item in value[:10]) + (", ..." if len(value) > 10 else "") + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key} = {show(item)}" for key, item in value.items()) + "}"
+        shown = list(value.items())
+        return "{" + ", ".join(f"{key} = {show(item)}" for key, item in shown[:10]) + (
+            ", ..." if len(shown) > 10 else "") + "}"
     return str(value)
 
 
@@ -120,7 +140,7 @@ def evaluate(node: Any, scope: Scope, file: str) -> Val:
     if isinstance(node, HeredocTemplateRule):  # also <<- (HeredocTrimTemplateRule)
         return _heredoc(node, file, line)
     if isinstance(node, TupleRule):
-        return Val([evaluate(element, scope, file) for element in node.elements], file, line)
+        return composite([evaluate(element, scope, file) for element in node.elements], file, line)
     if isinstance(node, ObjectRule):
         return _object(node, scope, file, line)
     if isinstance(node, FunctionCallRule):
@@ -137,6 +157,15 @@ def evaluate(node: Any, scope: Scope, file: str) -> Val:
     return Val(UNKNOWN, file, line)  # conditionals, operators, for expressions, splats, directives
 
 
+def composite(value: list[Val] | dict[str, Val], file: str | None, line: int | None) -> Val:
+    """A list or map of values, Unknown when it would hold more than MAX_VALUE_NODES elements in all."""
+    items = value.values() if isinstance(value, dict) else value
+    nodes = 1 + sum(item.nodes for item in items)
+    if nodes > MAX_VALUE_NODES:
+        return Val(UNKNOWN, file, line)
+    return Val(value, file, line, nodes=nodes)
+
+
 def _line(node: Any) -> int | None:
     meta = getattr(node, "_meta", None)
     return getattr(meta, "line", None) if meta is not None else None
@@ -144,6 +173,7 @@ def _line(node: Any) -> int | None:
 
 def _string(node: StringRule, scope: Scope, file: str, line: int | None) -> Val:
     parts: list[str] = []
+    length = 0  # of the parts so far: checked before joining, so nothing too long is ever built
     for part in node.string_parts:
         content = part.content
         if isinstance(content, LarkToken):
@@ -154,16 +184,30 @@ def _string(node: StringRule, scope: Scope, file: str, line: int | None) -> Val:
             elif kind in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
                 parts.append(raw[1:])  # $${ -> ${, %%{ -> %{
             else:
-                return Val(Unknown("".join(parts)), file, line)
+                return Val(Unknown(_prefix(parts)), file, line)
+            length += len(parts[-1])
+            if length > MAX_STRING_CHARS:
+                return Val(Unknown(_prefix(parts)), file, line)
             continue
         if isinstance(content, InterpolationRule):
             inner = evaluate(content.expression, scope, file)
             text = _as_text(inner.value)
-            if text is not None:
+            length += len(text) if text is not None else 0
+            if text is not None and length <= MAX_STRING_CHARS:
                 parts.append(text)
                 continue
-        return Val(Unknown("".join(parts)), file, line)  # an unknown part or a %{ directive }
+        return Val(Unknown(_prefix(parts)), file, line)  # an unknown part, a %{ directive }, or too long
     return Val("".join(parts), file, line)
+
+
+def _prefix(parts: list[str]) -> str:
+    """The literal start of a template, as much as checks need (an ARN's or an alias's beginning)."""
+    prefix = ""
+    for part in parts:
+        prefix += part[: 1024 - len(prefix)]
+        if len(prefix) >= 1024:
+            break
+    return prefix
 
 
 def _as_text(value: Any) -> str | None:
@@ -210,7 +254,7 @@ def _object(node: ObjectRule, scope: Scope, file: str, line: int | None) -> Val:
             key = str(key)
         if isinstance(key, str):  # an element whose key is unknown is left out
             items[key] = evaluate(element.expression, scope, file)
-    return Val(items, file, line)
+    return composite(items, file, line)
 
 
 def _function(node: FunctionCallRule, scope: Scope, file: str, line: int | None) -> Val:
@@ -227,12 +271,16 @@ def _function(node: FunctionCallRule, scope: Scope, file: str, line: int | None)
     if name in ("lower", "upper", "trimspace") and len(args) == 1 and isinstance(args[0].value, str):
         return replace(args[0], value=getattr(str, {"trimspace": "strip"}.get(name, name))(args[0].value))
     if name == "merge" and args and all(isinstance(arg.value, dict) for arg in args):
+        if sum(arg.nodes for arg in args) > MAX_VALUE_NODES:  # before building it
+            return Val(UNKNOWN, file, line)
         merged: dict[str, Val] = {}
         for arg in args:
             merged.update(arg.value)
-        return Val(merged, file, line)
+        return composite(merged, file, line)
     if name == "concat" and args and all(isinstance(arg.value, list) for arg in args):
-        return Val([item for arg in args for item in arg.value], file, line)
+        if sum(arg.nodes for arg in args) > MAX_VALUE_NODES:
+            return Val(UNKNOWN, file, line)
+        return composite([item for arg in args for item in arg.value], file, line)
     return Val(UNKNOWN, file, line)
 
 
@@ -317,9 +365,11 @@ def _collect_references(node: Any, found: set[str]) -> None:
 
 def json_value(val: Val) -> Val | None:
     """A string holding JSON (a heredoc policy) as values, each on the line it is written on; None if not JSON."""
+    if not isinstance(val.value, str) or len(val.value) > MAX_JSON_CHARS:
+        return None
     try:
         data = json.loads(val.value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     return _JsonLines(val).convert(data)
 
@@ -350,9 +400,9 @@ class _JsonLines:
             for key, value in data.items():
                 self._find(json.dumps(key))
                 items[str(key)] = self.convert(value)
-            return Val(items, source.file, line, via=source.via)
+            return replace(composite(items, source.file, line), via=source.via)
         if isinstance(data, list):
             line = self._here()
-            return Val([self.convert(value) for value in data], source.file, line, via=source.via)
+            return replace(composite([self.convert(value) for value in data], source.file, line), via=source.via)
         line = self._find(json.dumps(data)) if isinstance(data, str) else self._here()
         return Val(data, source.file, line, via=source.via)
