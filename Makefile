@@ -14,7 +14,8 @@ help:
 	@echo "make demo    start the local MSK and show it working"
 	@echo "make test    lint, unit and integration tests (starts its own local MSK)"
 	@echo "make iac-check  Terraform/OpenTofu: fmt, validate, plan, test, checkov, all offline"
-	@echo "make soak    long runs: 60 random lifecycle sequences (reboot, kill -9, down/up) on a local MSK"
+	@echo "make soak    long runs: 60 random lifecycle sequences (reboot, kill -9, down/up) on a local MSK;"
+	@echo "             hostile-input fuzzing, 400 examples per command"
 	@echo "make mutation  mutation score of the security-critical modules (mutmut; not part of make test)"
 	@echo "make bench   benchmarks (local up, IAM vs SCRAM, clients, access plan/apply, protect, audit)"
 	@echo "make down    stop the demo cluster"
@@ -73,11 +74,16 @@ mutation: install
 	@$(BIN)/python -m pip install -q -e '.[dev,mutation]'
 	@$(BIN)/python bench/mutation.py
 
-# More of the lifecycle property test than `make test` runs (10 sequences there).
+# More of the lifecycle property test than `make test` runs (10 sequences there); then the hostile-input
+# fuzzing with many more examples, unseeded (12 per property, derandomized, in `make test`), and the
+# audit of a 5 MB .tf within 60 s.
 SOAK_SEQUENCES ?= 60
+SOAK_FUZZ_EXAMPLES ?= 400
 soak: kafka
 	@MSKCTL_LIFECYCLE_SEQUENCES=$(SOAK_SEQUENCES) $(BIN)/pytest tests/integration/test_lifecycle_safety.py \
 	  -k random -s $(PYTEST_ARGS)
+	@MSKCTL_FUZZ_EXAMPLES=$(SOAK_FUZZ_EXAMPLES) MSKCTL_FUZZ_RANDOM=1 MSKCTL_LARGE_TF_MB=5 $(BIN)/pytest \
+	  tests/unit/test_hostile_fuzz.py tests/unit/test_hostile_bounds.py -q -s $(PYTEST_ARGS)
 
 bench: kafka
 	@$(BIN)/python -m pip install -q -e '.[dev,bench]'  # confluent-kafka[rules], the protect baseline
