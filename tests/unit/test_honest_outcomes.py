@@ -93,3 +93,9 @@ def test_protect_check_of_a_deeply_nested_sample_is_an_input_error(tmp_path, dep
     out = mskctl("protect", "check", str(PROTECT / "orders-policy.yaml"), str(tmp_path / "deep.json"),
                  "--topic", "orders", "--offline")
     assert_clear(out, ExitCode.DATA, "nested too deeply")
+
+
+@pytest.mark.parametrize("command", [("doctor",), ("config", "show"), ("protect", "check", "p.yaml", "s.json"),
+                                     ("produce", "t", "v"), ("plan", "-f", "x.yaml"), ("topics", "list")])
+def test_an_unknown_output_format_is_a_usage_error_not_a_silent_table(command):
+    assert_clear(mskctl(*command, "-o", "xml"), ExitCode.USAGE, "'xml' is not one of")

@@ -29,7 +29,7 @@ app = typer.Typer(help="Access as code: SCRAM rotation, Terraform export, the sp
                   no_args_is_help=True)
 SpecFiles = Annotated[list[Path], typer.Option("--file", "-f", help="Spec file or folder (repeatable; merged).")]
 Environment = Annotated[str | None, typer.Option("--env", "-e", help="Environment overlay from the spec.")]
-Output = Annotated[str, typer.Option("--output", "-o", help="text or json.")]
+Output = Annotated[str, typer.Option("--output", "-o", help="text or json.", callback=o.choice("text", "json"))]
 
 
 def spec_connection(loaded: LoadedSpec, environment: str | None, profile: str | None, auth: AuthMode | None,

@@ -16,7 +16,7 @@ from mskctl.service_errors import translated
 
 topics_app = typer.Typer(help="List, describe, create and delete topics.", no_args_is_help=True)
 cluster_app = typer.Typer(help="The cluster: brokers, controller, listeners, auth modes.", no_args_is_help=True)
-Output = Annotated[str, typer.Option("--output", "-o", help="table or json.")]
+Output = Annotated[str, typer.Option("--output", "-o", help="table or json.", callback=o.choice("table", "json"))]
 
 
 @topics_app.command("list")

@@ -24,7 +24,8 @@ app = typer.Typer(help="Connection settings: show, export, import from Terraform
 
 @app.command()
 def show(
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json.",
+                                         callback=o.choice("table", "json"))] = "table",
     profile: o.Profile = None, cluster_arn: o.ClusterArn = None, region: o.Region = None,
     discover: Annotated[bool, typer.Option("--discover/--no-discover", help="Ask the MSK API for brokers.")] = True,
 ) -> None:

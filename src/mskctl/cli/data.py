@@ -97,7 +97,8 @@ def produce(
                                                   help="Seconds a record may take to be delivered.")] = 30,
     protect: Annotated[Path | None, typer.Option("--protect", help="Protection policy (YAML): encrypt, tokenize, "
                                                  "mask or drop fields of JSON records before sending.")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.")] = "table",
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json summary.",
+                                         callback=o.choice("table", "json"))] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     profile: o.Profile = None, auth: o.Auth = None, bootstrap: o.Bootstrap = None, cluster_arn: o.ClusterArn = None,
     region: o.Region = None, ca_bundle: o.CaBundle = None, scram_secret: o.ScramSecret = None,

@@ -7,7 +7,7 @@ table ``resolve`` reads, so the help cannot drift from the code.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 import typer
@@ -95,3 +95,12 @@ def finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a number of seconds: give a finite number, e.g. 10.")
     return value
+
+
+def choice(*allowed: str) -> Callable[[str], str]:
+    """A typer callback: ``-o xml`` (or a typo) is a usage error naming the choices, not a silent table."""
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}.")
+        return value
+    return check

@@ -22,7 +22,7 @@ from mskctl.text import styled
 app = typer.Typer(help="Field-level protection: check a policy, create its key table, forget a subject, "
                        "print the policy's JSON Schema.", no_args_is_help=True)
 PolicyFile = Annotated[Path, typer.Argument(help="Protection policy (YAML).")]
-Output = Annotated[str, typer.Option("--output", "-o", help="text or json.")]
+Output = Annotated[str, typer.Option("--output", "-o", help="text or json.", callback=o.choice("text", "json"))]
 SHOWN_PROBLEMS = 20  # per-record problem lines before only the summary counts
 
 
