@@ -262,3 +262,9 @@ def test_a_closed_pipe_exits_141_without_a_traceback(args):
 
 def test_the_console_used_in_tests_is_the_safe_one():
     assert isinstance(cli_main.err_console, SafeConsole) and isinstance(cli_main.err_console, Console)
+
+
+def test_click_usage_errors_show_the_bad_argument_escaped():
+    out = mskctl("\x1b[31mfoo\u202e")
+    assert out.returncode == ExitCode.USAGE
+    assert "No such command '\\x1b[31mfoo\\u202e'" in out.stderr and "\x1b" not in out.stderr

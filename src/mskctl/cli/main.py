@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -119,8 +120,10 @@ def _unexpected(exc: Exception) -> int:
         if _machine_output():
             _print_error("error", exc.format_message() if hasattr(exc, "format_message") else str(exc),
                          "run with --help for the usage.", ExitCode.USAGE)
-        else:
-            exc.show()
+        else:  # click's text names the bad argument as typed: shown with its control characters escaped
+            shown = io.StringIO()
+            exc.show(file=shown)
+            _write_stderr(printable(shown.getvalue(), keep=LAYOUT))
         return ExitCode.USAGE  # click says 2, which `plan --detailed-exitcode` uses for changes
     if (translated := translate(exc, "complete the command")) is not None:
         return _fail(translated)  # an AWS or Kafka error no command caught is still the user's to fix
