@@ -79,3 +79,11 @@ def test_iam_plugin_needs_kafka_41_or_newer():
 
     assert supports_iam_plugin("4.1.1") and supports_iam_plugin("4.2.0")
     assert not supports_iam_plugin("4.0.1") and not supports_iam_plugin("3.9.1")
+
+
+def test_kraft_cluster_ids_never_start_with_a_dash_the_storage_tool_would_read_as_an_option():
+    from mskctl.local.spec import new_kraft_cluster_id
+
+    ids = [new_kraft_cluster_id() for _ in range(5000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert all(len(i) == 22 for i in ids) and len(set(ids)) == len(ids)

@@ -99,7 +99,7 @@ def format_storage(spec: ClusterSpec, paths: ClusterPaths, java: Path, dist: Pat
         return subprocess.run(
             [str(java), *FAST_START_FLAGS, "-cp", str(dist / "libs" / "*"),
              "kafka.tools.StorageTool", "format", "--ignore-formatted",
-             "-t", spec.kraft_cluster_id, "-c", str(paths.broker_properties(broker_id))],
+             f"--cluster-id={spec.kraft_cluster_id}", "-c", str(paths.broker_properties(broker_id))],
             capture_output=True, text=True, check=False,
         )
 

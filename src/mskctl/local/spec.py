@@ -148,6 +148,14 @@ class ClusterSpec(BaseModel):
         return ",".join(f"{self.broker_host(b)}:{port}" for b in self.broker_ids())
 
 
+def new_kraft_cluster_id() -> str:
+    """A KRaft cluster id as Kafka makes them: URL-safe base64 of a random UUID, never starting
+    with '-' (the storage tool would read it as an option: 1 new cluster in 64 failed to format)."""
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))[0] == "-":
+        pass
+    return cluster_id
+
+
 def new_spec(
     name: str,
     slot: int,
@@ -168,7 +176,7 @@ def new_spec(
         region=region,
         # MSK appends a revision-like suffix to the cluster UUID in its ARNs.
         cluster_uuid=f"{uuid.uuid4()}-1",
-        kraft_cluster_id=base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
+        kraft_cluster_id=new_kraft_cluster_id(),
         client_auth=client_auth,
         client_broker=client_broker,
         server_properties=server_properties,
