@@ -155,6 +155,15 @@ def test_f4_module_calls_fanning_out_through_16_folders_stop_at_the_instance_lim
     assert "kafka-version-unsupported" in outcome.value["rules"]  # what was audited is reported
 
 
+def test_a_json_policy_whose_values_are_spelled_otherwise_is_read_in_linear_time(tmp_path: Path):
+    # 20,000 "\u0061" strings: json.dumps spells each "a", so no line holds it; each search ran to the end.
+    items = ",\n".join(['"\\u0061"'] * 20_000)
+    root = _tf(tmp_path / "policy", 'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Statement": [{"Effect": '
+               f'"Allow", "Action": [\n{items}\n], "Resource": "*"}}]}}\nEOF\n}}\n')
+    outcome = _audit(root, seconds=5)
+    assert outcome.kind == "ok", str(outcome)
+
+
 # ---- F5: the audit stays inside its roots -------------------------------------------------------------------
 SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
