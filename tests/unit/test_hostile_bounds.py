@@ -152,6 +152,15 @@ def test_f4_module_calls_fanning_out_through_16_folders_stop_at_the_instance_lim
     outcome = _audit(tmp_path / "m0", seconds=30)
     assert outcome.kind == "ok", str(outcome)
     assert any(f"beyond {MAX_MODULE_INSTANCES:,}" in note for note in outcome.value["notes"]), outcome.value["notes"]
+
+
+def test_module_calls_of_a_large_module_stop_at_the_resource_limit(tmp_path: Path):
+    # 2,000 calls (70 KB) of a module of 4,000 clusters (460 KB): 8 million resource instances before.
+    _tf(tmp_path / "big", _clusters(4000))
+    root = _tf(tmp_path / "root", "".join(f'module "m{i}" {{\n  source = "../big"\n}}\n' for i in range(2000)))
+    outcome = _audit(root)
+    assert outcome.kind == "ok", str(outcome)
+    assert any("resources in them" in note for note in outcome.value["notes"]), outcome.value["notes"]
     assert "kafka-version-unsupported" in outcome.value["rules"]  # what was audited is reported
 
 

@@ -29,6 +29,9 @@ MAX_MODULE_DEPTH = 16
 # The largest tree we audit (terraform/ of this project) has a few dozen instances; a real estate of
 # many roots a few hundred. Each instance costs about a millisecond per resource.
 MAX_MODULE_INSTANCES = 2_000
+# And at most this many resources through them: 2,000 calls of a module of 8,000 resources would be
+# 16 million resource instances from 1.1 MB of HCL. 100,000 is twice the 5 MB file's 40,000 clusters.
+MAX_MODULE_RESOURCES = 100_000
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -61,6 +64,7 @@ class Loader:
         self.files: list[HclFile] = []
         self.notes: list[str] = []  # what was left out, and why
         self.instances = 0
+        self.resources = 0  # in module instances (roots are not counted: each is audited)
 
     def inside_roots(self, path: Path) -> bool:
         """Whether ``path`` (resolved, symlinks and all) is under an audited root; True when none are set."""
@@ -80,13 +84,15 @@ class Loader:
         if text not in self.notes:
             self.notes.append(text)
 
-    def count_instance(self) -> bool:
-        """Count one more module instance; False (and a note) once there are MAX_MODULE_INSTANCES."""
-        if self.instances >= MAX_MODULE_INSTANCES:
-            self.note(f"module instances beyond {MAX_MODULE_INSTANCES:,} (calls fanning out through many "
-                      "folders); audit the modules as roots instead")
+    def count_instance(self, module: ModuleDir) -> bool:
+        """Count one more module instance; False (and a note) beyond MAX_MODULE_INSTANCES instances or
+        MAX_MODULE_RESOURCES resources in them."""
+        if self.instances >= MAX_MODULE_INSTANCES or self.resources + len(module.resources) > MAX_MODULE_RESOURCES:
+            self.note(f"module instances beyond {MAX_MODULE_INSTANCES:,}, or {MAX_MODULE_RESOURCES:,} resources "
+                      "in them (calls fanning out through many folders); audit the modules as roots instead")
             return False
         self.instances += 1
+        self.resources += len(module.resources)
         return True
 
     def directories_under(self, root: Path) -> list[Path]:
@@ -217,7 +223,7 @@ def instances(loader: Loader, directory: Path) -> Iterator[Instance]:
 
 def _instantiate(loader: Loader, module: ModuleDir, given: dict[str, Val], prefix: str,
                  chain: tuple[Path, ...]) -> Iterator[Instance]:
-    if prefix and not loader.count_instance():  # roots are not counted: each is audited
+    if prefix and not loader.count_instance(module):  # roots are not counted: each is audited
         return
     scope = ModuleScope(module, given)
     yield Instance(module, scope, prefix)
