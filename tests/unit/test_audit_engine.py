@@ -220,3 +220,62 @@ def test_every_rule_maps_to_known_checklist_items_and_layers():
     assert covered == set(CHECKLIST)
     assert {c for item in RULES.values() for c in item.security_hub if c.startswith("MSK.")} == \
         {f"MSK.{n}" for n in range(1, 7)}
+
+
+def test_sarif_results_rules_and_tool_say_exactly_what_code_scanning_reads(tmp_path):
+    import hashlib
+    from importlib.metadata import version
+
+    where = "terraform/environments/stage/main.tf"
+    terraform = LayerResult(Layer.terraform, ignores=[InlineIgnore("public-access", "behind a VPN", where, 11)])
+    terraform.add(Finding(rule("public-access"), Layer.terraform,
+                          Location(file=where, line=12, name="aws_msk_cluster.main"), "public"))
+    baseline = write(tmp_path, "version: 1\naccepted:\n  - rule: enhanced-monitoring-low\n    where: \"*\"\n"
+                               "    reason: dev\n    expires: 2027-01-31\n")
+    run = to_sarif(audit(terraform, aws_result(), baseline=baseline), root=tmp_path)["runs"][0]
+    driver = run["tool"]["driver"]
+    assert (driver["name"], driver["semanticVersion"], driver["informationUri"]) == (
+        "mskctl audit", version("mskctl"), "https://github.com/mskctl/mskctl/blob/main/docs/audit.md")
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+    public, monitoring = run["results"]
+    fix = rule("public-access").fix
+    assert public == {
+        "ruleId": "public-access", "ruleIndex": list(RULES).index("public-access"), "level": "error",
+        "message": {"text": f"public. Fix: {fix}"},
+        "partialFingerprints": {"mskctlFinding/v1": hashlib.sha256(
+            f"public-access|terraform|{where}#aws_msk_cluster.main".encode()).hexdigest()[:32]},
+        "properties": {"layer": "terraform", "severity": "high", "fix": fix},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": where, "uriBaseId": "%SRCROOT%"},
+                                            "region": {"startLine": 12}},
+                       "logicalLocations": [{"fullyQualifiedName": "aws_msk_cluster.main", "kind": "resource"}]}],
+        "suppressions": [{"kind": "inSource", "status": "accepted", "justification": "behind a VPN",
+                          "location": {"physicalLocation": {"artifactLocation": {"uri": where,
+                                                                                 "uriBaseId": "%SRCROOT%"},
+                                                            "region": {"startLine": 11}}}}],
+    }
+    assert monitoring["locations"] == [{"logicalLocations": [{"fullyQualifiedName": "dev", "kind": "resource"}]}]
+    assert monitoring["properties"] == {"layer": "aws", "severity": "low", "fix": rule("enhanced-monitoring-low").fix}
+    assert monitoring["suppressions"] == [{"kind": "external", "status": "accepted", "justification": "dev",
+                                           "location": {"physicalLocation": {"artifactLocation": {
+                                               "uri": baseline.as_uri()}, "region": {"startLine": 3}}}}]
+
+
+def test_sarif_rule_metadata_names_tags_severity_and_the_same_check_elsewhere():
+    rules = {r["id"]: r for r in to_sarif(audit(tf_result()))["runs"][0]["tool"]["driver"]["rules"]}
+    public = rules["public-access"]
+    assert public["name"] == "PublicAccess"
+    assert public["fullDescription"] == public["shortDescription"] == {
+        "text": "Brokers are reachable from the internet"}
+    assert public["help"]["text"] == f"{rule('public-access').fix} Checklist: 002.7: Public access disabled."
+    assert public["help"]["markdown"].endswith(
+        "**Checklist:** 002.7: Public access disabled\n\n**Same check in:** Security Hub MSK.4, checkov "
+        "CKV_AWS_291, Prowler kafka_cluster_is_public")
+    assert public["properties"] == {
+        "tags": ["security", "msk", "kafka", "terraform", "aws"], "security-severity": "8.0", "severity": "high",
+        "checklist": ["002.7"], "securityHub": ["MSK.4"], "checkov": ["CKV_AWS_291"],
+        "prowler": ["kafka_cluster_is_public"]}
+    with_help = next(r for r in RULES.values() if r.help)
+    assert rules[with_help.id]["fullDescription"] == {"text": with_help.help}
+    without_others = next(r for r in RULES.values() if not (r.security_hub or r.checkov or r.prowler))
+    assert "Same check in" not in rules[without_others.id]["help"]["markdown"]
+    assert {r["name"] for r in rules.values()} == {"".join(p.capitalize() for p in i.split("-")) for i in RULES}
