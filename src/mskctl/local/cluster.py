@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +48,9 @@ class UpRequest:
 
 # How long `down` waits for out-of-sync replicas to catch up before it refuses (see --force).
 SYNC_WAIT = 60.0
+# How long a group of brokers may take to have its controlled shutdown granted before the next
+# group is stopped anyway.
+GROUP_SHUTDOWN_WAIT = 30.0
 
 
 def existing_spec(name: str) -> ClusterSpec | None:
@@ -403,15 +405,24 @@ def stop_safely(spec: ClusterSpec, paths: ClusterPaths, alive: list[int], progre
                  f"{', '.join(map(str, failed))} wins the first controller election")
     state.save(paths.lifecycle)
     active = health.active_controller(spec, [b for b in controllers if b in alive])
+    pids = {b: pid for b in alive if (pid := brokers.broker_pid(paths, b)) is not None}
+    groups = lifecycle.stop_plan(list(pids), controllers, active)
     order: list[int] = []
-    for group in lifecycle.stop_plan(alive, controllers, active):
+    for i, group in enumerate(groups):
         progress(f"Stopping broker{'s' if len(group) > 1 else ''} {', '.join(map(str, group))}")
-        if len(group) == 1:
-            brokers.stop_broker(paths, group[0])
-        else:
-            with ThreadPoolExecutor(max_workers=len(group)) as pool:
-                list(pool.map(lambda b: brokers.stop_broker(paths, b), group))
+        for b in group:
+            processes.terminate(pids[b])
         order += group
+        if i < len(groups) - 1:
+            # The next group starts once this one's controlled shutdown is granted (the controller
+            # fenced it: it left the live brokers), not once its JVMs have exited.
+            processes.wait_until(
+                lambda g=group: not (set(g) & operator.broker_ids_in_metadata(client, timeout=2))
+                or not any(processes.is_alive(pids[b]) for b in g),
+                timeout=GROUP_SHUTDOWN_WAIT, interval=0.1)
+    processes.stop_all(list(pids.values()))
+    for b in pids:
+        paths.broker_pid(b).unlink(missing_ok=True)
     state.stop_order = order
     state.save(paths.lifecycle)
     return sorted(order)

@@ -6,6 +6,7 @@ counts as ours if its command line still contains the marker it was started with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -82,6 +83,23 @@ def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
             break
     pid_file.unlink(missing_ok=True)
     return True
+
+
+def terminate(pid: int) -> None:
+    """SIGTERM without waiting (see stop_all)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+
+
+def stop_all(pids: list[int], *, timeout: float = 40.0) -> None:
+    """SIGTERM every pid, wait up to ``timeout`` s for all of them, then SIGKILL what is left."""
+    for pid in pids:
+        terminate(pid)
+    if not wait_until(lambda: not any(is_alive(pid) for pid in pids), timeout=timeout, interval=0.1):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not any(is_alive(pid) for pid in pids), timeout=10.0, interval=0.1)
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.2) -> bool:
