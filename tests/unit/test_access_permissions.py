@@ -171,3 +171,37 @@ def test_cluster_arn_parsing_refuses_other_arns():
     with pytest.raises(UsageError, match="not an MSK cluster ARN"):
         ClusterArn.parse("arn:aws:iam::123456789012:role/r")
     assert str(CLUSTER) == ARN
+
+
+def test_every_intent_of_one_principal_contributes_its_acls():
+    p = principal("scram: true\nproduce: [a]\nconsume: {topics: [b], groups: [g]}\nadmin: {topics: [c]}")
+    assert {(a.resource_type, a.resource_name, a.operation) for a in permissions.acls_for(p, "p")} == {
+        ("TOPIC", "a", "WRITE"), ("TOPIC", "a", "DESCRIBE"), ("TOPIC", "b", "READ"), ("TOPIC", "b", "DESCRIBE"),
+        ("GROUP", "g", "READ"), *(("TOPIC", "c", op) for op in ACL_TABLE[("admin", Resource.TOPIC)])}
+
+
+def test_acls_describe_themselves_with_the_prefix_marked():
+    assert Acl("User:a", "TOPIC", "PREFIXED", "orders.", "READ").describe() == \
+        "User:a ALLOW READ on topic orders. (prefix)"
+    assert Acl("User:a", "GROUP", "LITERAL", "g", "READ").describe() == "User:a ALLOW READ on group g"
+
+
+def test_a_policy_of_exactly_the_iam_limit_is_accepted_and_one_more_character_refused():
+    document = {"a": ""}
+    document["a"] = "x" * (permissions.MANAGED_POLICY_LIMIT - len('{"a":""}'))
+    permissions.check_policy_size(document, "p")
+    document["a"] += "x"
+    with pytest.raises(UsageError, match="would be 6145 characters; IAM allows 6144"):
+        permissions.check_policy_size(document, "p")
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:kafka:us-east-1:123456789012:topic/iam-kafka/abcd-1",  # not a cluster
+    "arn:aws:kinesis:us-east-1:123456789012:cluster/iam-kafka/abcd-1",  # not MSK
+    "arn:aws:kafka:us-east-1:123456789012:cluster/iam-kafka",  # no uuid
+    "iam-kafka",
+])
+def test_cluster_arn_parsing_refuses_anything_but_an_msk_cluster_arn_and_shows_the_shape(arn):
+    with pytest.raises(UsageError, match="not an MSK cluster ARN") as caught:
+        ClusterArn.parse(arn)
+    assert caught.value.hint == "It looks like arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>."
