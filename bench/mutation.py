@@ -11,6 +11,9 @@ or times out on it; "survived" and "no tests" (no unit test reaches the code) ar
 Equivalent mutants (same behaviour, no test can tell) are listed in bench/mutation_equivalent.txt,
 one `mutant-name  reason` a line; the target is >= 90 % per module.
 
+The broker plugin's IAM classes (JVM_CLASSES) get PIT through broker-plugins/pom.xml's `pit` profile, in
+a copy of broker-plugins (MUTATION_JVM=0 skips it); their rows are named jvm.<Class>.
+
 Limits: mutmut 3 mutates code inside functions and methods, not module-level constants; the
 permission tables, the SCRAM secret prefix and the exit-code numbers are module-level and are pinned
 by exact-value unit tests instead (tests/unit/test_access_permissions.py, test_scram_rules.py,
@@ -23,6 +26,7 @@ test_cli_contract.py). Integration tests are not run per mutant (each would need
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -59,6 +63,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                        ["tests/unit/test_cli_contract.py", "tests/unit/test_cli_usage.py"]),
 }
 COPIED = ["src", "tests", "docs", "examples", "terraform", "pyproject.toml"]
+JVM_CLASSES = ("MskIamActions", "IamPolicyEvaluator", "SigV4TokenValidator", "MskIamAuthorizer")
 IGNORED = shutil.ignore_patterns("__pycache__", ".terraform", "*.tfstate*", "*.pyc")
 
 
@@ -122,6 +127,37 @@ def run(work: Path) -> float:
     return time.monotonic() - started
 
 
+def run_pit(work: Path) -> None:
+    """PIT (pom.xml's `pit` profile) over the broker plugin's IAM classes, in a copy of broker-plugins."""
+    plugin = work / "broker-plugins"
+    if plugin.exists():
+        shutil.rmtree(plugin)
+    shutil.copytree(REPO / "broker-plugins", plugin, ignore=shutil.ignore_patterns("target"))
+    repo = Path(os.environ.get("MSKCTL_CACHE") or Path.home() / ".cache" / "mskctl") / "maven"
+    log = work / "pit.log"
+    print(f"PIT in {plugin} (log: {log})", flush=True)
+    with log.open("w") as out:
+        done = subprocess.run(["mvn", "-B", "-C", "-Ppit", f"-Dmaven.repo.local={repo}", "test-compile",
+                               "org.pitest:pitest-maven:mutationCoverage"], cwd=plugin, stdout=out,
+                              stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        sys.exit(f"PIT failed ({done.returncode}); see {log}")
+
+
+def jvm_rows(work: Path) -> list[tuple[str, Counter]]:
+    csv_file = work / "broker-plugins" / "target" / "pit-reports" / "mutations.csv"
+    if not csv_file.exists():
+        return []
+    per: dict[str, Counter] = {f"jvm.{name}": Counter() for name in JVM_CLASSES}
+    for row in csv.reader(csv_file.read_text().splitlines()):
+        name = "jvm." + row[1].rsplit(".", 1)[-1].split("$")[0]
+        if name in per:
+            verdict = {"KILLED": "killed", "TIMED_OUT": "killed", "MEMORY_ERROR": "killed", "SURVIVED": "survived",
+                       "NO_COVERAGE": "no tests"}.get(row[5], "not checked")
+            per[name][verdict] += 1
+    return list(per.items())
+
+
 def equivalents() -> dict[str, str]:
     found: dict[str, str] = {}
     if EQUIVALENT.exists():
@@ -166,19 +202,21 @@ def report(work: Path, modules: dict[str, tuple[list[str], list[str]]], seconds:
     lines = [f"# make mutation: mutmut over the security-critical modules, {time.strftime('%Y-%m-%d %H:%M')} UTC"
              + (f", {seconds / 60:.1f} min" if seconds else ""),
              f"# score = killed / (mutants - equivalent); target >= {TARGET:.0%} per module",
-             f"{'module':<22}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'equiv':>7}{'score':>8}  ok"]
+             f"{'module':<24}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'equiv':>7}{'unrun':>7}"
+             f"{'score':>8}  ok"]
     ok = True
-    for name, counts in per.items():
+    for name, counts in [*per.items(), *jvm_rows(work)]:
         total = sum(counts.values())
         scored = total - counts["equivalent"]
         score = counts["killed"] / scored if scored else 1.0
         good = score >= TARGET and counts["not checked"] == 0
         ok &= good
-        lines.append(f"{name:<22}{total:>8}{counts['killed']:>8}{counts['survived']:>9}{counts['no tests']:>9}"
-                     f"{counts['equivalent']:>7}{score:>7.1%}  {'yes' if good else 'NO'}")
+        lines.append(f"{name:<24}{total:>8}{counts['killed']:>8}{counts['survived']:>9}{counts['no tests']:>9}"
+                     f"{counts['equivalent']:>7}{counts['not checked']:>7}{score:>8.1%}  {'yes' if good else 'NO'}")
     for name, mutants in left.items():
         if mutants:
             lines.append(f"# not killed in {name}: " + ", ".join(sorted(mutants)))
+    lines.append("# unrun: mutants of an interrupted run (not yet tested); the next `make mutation` continues there")
     return "\n".join(lines) + "\n", ok
 
 
@@ -189,6 +227,8 @@ def main() -> int:
     if "--report" not in sys.argv:
         prepare(work, modules)
         seconds = run(work)
+        if os.environ.get("MUTATION_JVM", "1") != "0":
+            run_pit(work)
     text, ok = report(work, modules, seconds)
     print(text, end="")
     if modules == MODULES:
