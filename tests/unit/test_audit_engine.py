@@ -279,3 +279,32 @@ def test_sarif_rule_metadata_names_tags_severity_and_the_same_check_elsewhere():
     without_others = next(r for r in RULES.values() if not (r.security_hub or r.checkov or r.prowler))
     assert "Same check in" not in rules[without_others.id]["help"]["markdown"]
     assert {r["name"] for r in rules.values()} == {"".join(p.capitalize() for p in i.split("-")) for i in RULES}
+
+
+def test_a_finding_as_json_names_rule_place_fix_mappings_and_its_suppression():
+    from mskctl.audit.model import Suppression
+
+    public = rule("public-access")
+    finding = Finding(public, Layer.terraform, Location(file=TF, line=12, name="aws_msk_cluster.main"), "public",
+                      suppressed=Suppression("behind a VPN", f"{TF}:11", date(2027, 1, 31)))
+    assert finding.as_json() == {
+        "rule": "public-access", "title": public.title, "severity": "high", "layer": "terraform",
+        "location": {"file": TF, "line": 12, "name": "aws_msk_cluster.main"}, "message": "public",
+        "fix": public.fix, "checklist": ["002.7"], "securityHub": ["MSK.4"], "checkov": ["CKV_AWS_291"],
+        "prowler": ["kafka_cluster_is_public"],
+        "suppressed": {"reason": "behind a VPN", "source": f"{TF}:11", "expires": "2027-01-31"}}
+    arn = "arn:aws:kafka:eu-west-1:123456789012:cluster/dev/abc"
+    plain = Finding(public, Layer.aws, Location(arn=arn), "public", fix="turn it off")
+    assert plain.as_json()["location"] == {"arn": arn} and plain.as_json()["fix"] == "turn it off"
+    assert "suppressed" not in plain.as_json()
+    forever = Finding(public, Layer.aws, Location(arn=arn), "x", suppressed=Suppression("ok", "b.yaml:3"))
+    assert forever.as_json()["suppressed"]["expires"] is None
+
+
+def test_locations_print_file_and_line_with_the_address_else_the_arn_or_name():
+    assert str(Location(file=TF, line=12, name="aws_msk_cluster.main")) == f"{TF}:12 (aws_msk_cluster.main)"
+    assert str(Location(file=TF)) == TF
+    assert str(Location(file=TF, line=3)) == f"{TF}:3"
+    assert str(Location(arn="arn:x", name="dev")) == "arn:x"
+    assert str(Location(name="kafka://dev/topic/t")) == "kafka://dev/topic/t"
+    assert str(Location()) == "-"
