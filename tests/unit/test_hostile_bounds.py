@@ -335,6 +335,15 @@ def test_f16_a_large_tf_is_audited_within_its_bounds(tmp_path: Path):
     print(f"{LARGE_TF_MB:g} MB .tf: {outcome.seconds:.1f} s of CPU, +{outcome.grown_mb:.0f} MB")
 
 
+@pytest.mark.parametrize("body", ["a = [" + ",".join(["1"] * 500_000) + "]",
+                                  'a = "' + "${b}" * 250_000 + '"'], ids=["list", "interpolations"])
+def test_f16_a_1_mb_tf_of_dense_tokens_is_refused_before_parsing(tmp_path: Path, body: str):
+    # 1 MB of "1," took 22 s of CPU and 1 GB in the parser.
+    root = _tf(tmp_path / "dense", f"locals {{\n  {body}\n}}\n")
+    outcome = _audit(root, seconds=3)
+    assert_bounded_error(outcome, "dense/main.tf: about", "tokens in", "more than the limit of")
+
+
 def test_f16_a_tf_beyond_the_size_limit_is_refused_unread(tmp_path: Path):
     from mskctl.audit.terraform.hcl import MAX_TF_BYTES
 

@@ -24,6 +24,13 @@ from mskctl.errors import MskctlError, UsageError
 # 8 MiB: a 5 MB .tf of 40,000 clusters is the largest we have seen generated; python-hcl2 needs about
 # 150 bytes of memory per byte of HCL, so 8 MiB stays near 1 GB.
 MAX_TF_BYTES = 8 * 1024 * 1024
+# python-hcl2's parser takes about 20-30 us and 1 KB per token. Hand-written and generated HCL has 7-9
+# bytes per token (this repository: 7.0; 40,000 generated clusters: 8.6); 1 MB of "1," has 1, and took 22 s
+# and 1 GB. A file may have at most one token per 5 bytes (and 100,000 in any case), which keeps any 1 MB
+# file under 10 s and 500 MB and still reads a 5 MB generated file.
+BYTES_PER_TOKEN = 5
+MIN_TOKEN_BUDGET = 100_000
+_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*|\d+(?:\.\d+)?|[^\sA-Za-z0-9_"]')
 PARSE_HINT = "Fix the file (`terraform validate` or `tofu validate` says the same), or leave it out of the audit."
 
 
@@ -78,7 +85,19 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _check_density(text: str, display: str) -> None:
+    """Refuse a file with more tokens than its size allows, before the parser spends its time on it."""
+    # A quoted string counts once, but each interpolation in it is several tokens to the parser.
+    tokens = sum(1 for _ in _TOKENS.finditer(text)) + 3 * (text.count("${") + text.count("%{"))
+    budget = max(MIN_TOKEN_BUDGET, len(text) // BYTES_PER_TOKEN)
+    if tokens > budget:
+        raise UsageError(f"{display}: about {tokens:,} tokens in {len(text):,} bytes, more than the limit of "
+                         f"{budget:,} (one per {BYTES_PER_TOKEN} bytes); not read.",
+                         hint="Split the file or its long lists; Terraform code is rarely this dense.")
+
+
 def parse_text(text: str, path: Path, display: str) -> HclFile:
+    _check_density(text, display)
     try:
         with no_cyclic_gc():
             tree = hcl2.parses(text)
