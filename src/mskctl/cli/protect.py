@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from mskctl.access.loader import read_text
 from mskctl.cli import options as o
 from mskctl.cli.output import console, err_console, print_json
 from mskctl.config.resolve import resolve
@@ -37,10 +38,8 @@ def _protector(policy: LoadedPolicy | None, profile: str | None, region: str | N
 
 # ---- mskctl protect check -----------------------------------------------------------------------
 def _samples(sample: Path) -> list[Any]:
-    try:
-        text = sample.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Cannot read {sample}: {exc}", hint="Give a JSON file (or JSON Lines).") from None
+    # Bounded: /dev/zero or a FIFO as the sample never ends.
+    text = read_text(sample, "sample", "Give a JSON file (or JSON Lines).")
     try:
         return [json.loads(text)]
     except ValueError:

@@ -12,10 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mskctl.access.loader import read_text
 from mskctl.audit.terraform.findings import strip_index
 from mskctl.audit.terraform.nodes import Node, ValNode
 from mskctl.audit.terraform.values import UNKNOWN, Val
-from mskctl.errors import InputError, UsageError
+from mskctl.errors import InputError
 
 PLAN_HINT = "Give the JSON of a saved plan: `terraform show -json plan.out > plan.json` (or `tofu show -json`)."
 
@@ -51,11 +52,10 @@ def _nodes(data: dict[str, Any]) -> list[Node]:
 
 
 def _load(path: Path, display: str) -> dict[str, Any]:
+    text = read_text(path, "plan", PLAN_HINT)  # bounded: /dev/zero or a FIFO as --plan never ends
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"Plan {display} cannot be read: {exc.strerror}.", hint=PLAN_HINT) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         raise InputError(f"Plan {display} is not JSON: {exc}.", hint=PLAN_HINT) from None
     except RecursionError:
         raise InputError(f"Plan {display} is nested too deeply to be a Terraform plan.", hint=PLAN_HINT) from None
