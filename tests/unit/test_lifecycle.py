@@ -76,3 +76,17 @@ def test_wait_in_sync_reports_what_still_lags_at_its_deadline():
     assert said == ["Waiting for replicas to catch up (broker 3: 1 replica)"]
     assert lifecycle.wait_in_sync(LaggingCluster(), lambda: {1, 2}, timeout=5, progress=said.append) == {}
     assert not lifecycle.every_isr_full(LaggingCluster(), {1, 2, 3})
+
+
+def test_log_tail_sees_only_what_is_written_after_it_starts_and_survives_rotation(tmp_path):
+    from mskctl.local.cluster import CONTROLLED_SHUTDOWN_DONE, LogTail
+
+    log = tmp_path / "server.log"
+    log.write_text(f"old line: {CONTROLLED_SHUTDOWN_DONE}\n")
+    tail = LogTail(log)
+    assert not tail.saw(CONTROLLED_SHUTDOWN_DONE)
+    with log.open("a") as handle:
+        handle.write("Beginning controlled shutdown.\n")
+    assert not tail.saw(CONTROLLED_SHUTDOWN_DONE)
+    log.write_text(f"INFO {CONTROLLED_SHUTDOWN_DONE} (kafka.server)\n")  # rotated: shorter than before
+    assert tail.saw(CONTROLLED_SHUTDOWN_DONE)

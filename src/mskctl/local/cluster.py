@@ -48,9 +48,34 @@ class UpRequest:
 
 # How long `down` waits for out-of-sync replicas to catch up before it refuses (see --force).
 SYNC_WAIT = 60.0
-# How long a group of brokers may take to have its controlled shutdown granted before the next
-# group is stopped anyway.
-GROUP_SHUTDOWN_WAIT = 30.0
+# How long a group of brokers may take to finish its controlled shutdown before the next group is
+# stopped anyway (the hold, not the order, is what keeps acknowledged records).
+GROUP_SHUTDOWN_WAIT = 15.0
+# What a broker logs once the controller has granted its controlled shutdown and it stops
+# heartbeating (Kafka 4.x, BrokerServer.shutdown).
+CONTROLLED_SHUTDOWN_DONE = "Node to controller channel manager for heartbeat shutdown"
+
+
+class LogTail:
+    """What a log file gains from now on (read incrementally; a rotated file reads from its start)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+        self.seen = ""
+
+    def saw(self, text: str) -> bool:
+        try:
+            with self.path.open("rb") as handle:
+                if handle.seek(0, 2) < self.offset:
+                    self.offset = 0
+                handle.seek(self.offset)
+                chunk = handle.read(4 * 1024 * 1024)
+        except OSError:
+            return False
+        self.offset += len(chunk)
+        self.seen = (self.seen + chunk.decode(errors="replace"))[-64 * 1024:]
+        return text in self.seen
 
 
 def existing_spec(name: str) -> ClusterSpec | None:
@@ -410,15 +435,16 @@ def stop_safely(spec: ClusterSpec, paths: ClusterPaths, alive: list[int], progre
     order: list[int] = []
     for i, group in enumerate(groups):
         progress(f"Stopping broker{'s' if len(group) > 1 else ''} {', '.join(map(str, group))}")
+        logs = {b: LogTail(paths.broker_log(b)) for b in group}
         for b in group:
             processes.terminate(pids[b])
         order += group
         if i < len(groups) - 1:
-            # The next group starts once this one's controlled shutdown is granted (the controller
-            # fenced it: it left the live brokers), not once its JVMs have exited.
+            # The next group starts once this one's controlled shutdown is done, not once its JVMs
+            # have exited (their teardown takes seconds more and overlaps the next group's).
             processes.wait_until(
-                lambda g=group: not (set(g) & operator.broker_ids_in_metadata(client, timeout=2))
-                or not any(processes.is_alive(pids[b]) for b in g),
+                lambda g=group, t=logs: all(t[b].saw(CONTROLLED_SHUTDOWN_DONE) or not processes.is_alive(pids[b])
+                                            for b in g),
                 timeout=GROUP_SHUTDOWN_WAIT, interval=0.1)
     processes.stop_all(list(pids.values()))
     for b in pids:
