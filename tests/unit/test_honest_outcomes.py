@@ -59,7 +59,7 @@ def test_consume_numbers_out_of_range_are_usage_errors(flags, says):
     ("[" * 100_000, "nested too deeply"),
     ('{"format_version":"1.0","resource_changes":[{"address":"a.b","type":"aws_msk_cluster","change":{"after":'
      '{"client_authentication":' + "[" * 950 + "]" * 950 + "}}}]}", "nested too deeply"),
-    ("\xff\xfe binary", "is not JSON"),
+    ("\xff\xfe binary", "not UTF-8 text"),
 ])
 def test_a_malformed_plan_is_an_input_error_never_a_clean_audit(tmp_path, plan, says):
     (tmp_path / "plan.json").write_bytes(plan.encode("utf-8", "surrogateescape") if plan.isascii()
