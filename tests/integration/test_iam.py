@@ -25,6 +25,7 @@ from tests.integration.iam_helpers import (
     admin_iam_config,
     allow,
     authentication_error,
+    authentication_refusal,
     iam_config,
     iam_user,
     put_policy,
@@ -138,7 +139,8 @@ def test_policy_change_applies_within_seconds_without_restart(msk, unique, topic
     name = f"growing-{unique}"
     base = [allow(["Connect"], [ra["cluster"]]), allow(["DescribeTopic", "WriteData"], [ra["topic"]])]
     config = iam_user(msk, name, base)
-    assert can_produce(config, b, timeout=5) is not None
+    before = can_produce(config, b, timeout=5)
+    assert before is not None and before.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
     put_policy(msk, name, [*base, allow(["DescribeTopic", "WriteData"], [rb["topic"]])])
     assert wait_until(lambda: can_produce(config, b, timeout=5) is None, POLICY_PROPAGATION_SECONDS)
 
@@ -168,7 +170,7 @@ def test_cluster_policy_grants_access_to_a_principal_without_identity_policy(msk
     user = iam.create_user(UserName=f"byresource-{unique}")["User"]
     key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
     config = iam_config(msk, token_callback(msk.spec.region, key["AccessKeyId"], key["SecretAccessKey"]))
-    assert authentication_error(config) is not None  # no Connect yet
+    assert authentication_refusal(config) is not None  # no Connect yet: refused, not timed out
 
     kafka = msk.boto("kafka")
     current = kafka.get_cluster_policy(ClusterArn=msk.spec.arn).get("CurrentVersion") or None
@@ -268,7 +270,8 @@ def test_denials_are_logged_with_principal_action_and_resource(msk, unique, topi
     _, b = topics
     name = f"logged-{unique}"
     config = iam_user(msk, name, [allow(["Connect"], [msk.spec.arn])])
-    assert can_produce(config, b, timeout=5) is not None
+    refused = can_produce(config, b, timeout=5)
+    assert refused is not None and refused.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
     logs = "".join(msk.paths.broker_log(n).read_text() for n in msk.spec.broker_ids())
     assert f"IAM principal arn:aws:iam::123456789012:user/{name} DENIED" in logs
     assert "kafka-cluster:DescribeTopic on " + msk.spec.resource_arn("topic", b) in logs
