@@ -143,9 +143,11 @@ def test_terraform_outputs_become_a_profile_and_an_env_file(msk, cli_env, tmp_pa
     path.write_text(json.dumps(outputs))
     env_file = tmp_path / "msk_config.env"
     cli(cli_env, "config", "from-terraform", str(path), "--profile", "tf", "--env-file", str(env_file))
-    text = env_file.read_text()
-    assert f'export MSK_CLUSTER_ARN="{msk.spec.arn}"' in text
-    assert 'export MSK_SCRAM_SECRET_ARN="arn:example"' in text
+    # What a shell that sources the file (as its header says to) ends up with.
+    sourced = subprocess.run(
+        ["bash", "-c", 'source "$1" && printf "%s\\n%s" "$MSK_CLUSTER_ARN" "$MSK_SCRAM_SECRET_ARN"', "-",
+         str(env_file)], capture_output=True, text=True, check=True, env={"PATH": os.environ["PATH"]})
+    assert sourced.stdout.splitlines() == [msk.spec.arn, "arn:example"]
     profile_env = {k: v for k, v in cli_env.items() if not k.startswith("MSK_BOOTSTRAP")}
     shown = json.loads(cli(profile_env, "config", "show", "--profile", "tf", "-o", "json").stdout)
     assert shown["settings"]["region"] == "us-east-1"
