@@ -112,7 +112,7 @@ def down(
                                   help="Seconds to wait for replicas to catch up before refusing."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Once every replica is in sync, stop the AWS API and the brokers one after the other.
+    """Stop the AWS API, wait until every replica is in sync, then stop the brokers one after the other.
 
     Unclean leader election is held off until the next `up` has every ISR full again, so no
     acknowledged record is lost. Data stays unless --wipe.
